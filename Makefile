@@ -1,0 +1,53 @@
+# The course's entry points. `make run` and `make test` do all the set-up themselves:
+# they create .venv (if missing or out of date) and install the locked dependencies.
+#
+#   make run                  execute every notebook headless (quick profile) into runs/quick/
+#   make run PROFILE=paper    the paper's settings (GPU and STL-10 expected)
+#   make test                 unit tests + nbval over notebooks/
+#   make lab                  JupyterLab on notebooks/
+#   make notebooks            re-execute the committed notebooks in place (maintainers)
+#   make lock                 re-resolve pyproject.toml into requirements-lock.txt
+
+PYTHON  ?= python3
+VENV    ?= .venv
+PROFILE ?= quick
+ONLY    ?=
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+
+.PHONY: setup run test lab notebooks lock clean
+
+setup: $(STAMP)
+
+# Re-install whenever the lock or the package metadata changes.
+$(STAMP): requirements-lock.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 needed, found " + sys.version.split()[0]'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements-lock.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+	@echo "Environment ready in $(VENV)/"
+
+run: setup
+	$(PY) -m inpaintlib run-notebooks --profile $(PROFILE) $(if $(ONLY),--only $(ONLY),)
+
+test: setup
+	$(PY) -m pytest
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks/
+
+notebooks: setup
+	$(PY) -m inpaintlib run-notebooks --in-place $(if $(ONLY),--only $(ONLY),)
+
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet torch==2.13.0 && .lock-venv/bin/pip install --quiet ".[test]"
+	{ echo "# Exact versions installed by \`make run\` / \`make test\` (regenerate with \`make lock\`)."; \
+	  echo "# torch is the CPU build where a local wheel is offered, the CUDA build from PyPI elsewhere."; \
+	  .lock-venv/bin/pip freeze --exclude inpaintlib | sed -e 's/^torch==\([0-9.]*\)+.*/torch==\1/'; \
+	  .lock-venv/bin/pip list --format=freeze | grep '^setuptools=='; } > requirements-lock.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf runs/ .pytest_cache .hypothesis

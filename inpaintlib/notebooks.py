@@ -1,0 +1,142 @@
+"""Run the numbered course notebooks headless with papermill.
+
+``run_notebooks("quick")`` executes ``notebooks/NN_*.ipynb`` in number order with the
+parameters of ``notebooks/profiles/quick.yaml`` and writes the executed copies to
+``runs/quick/``. It stops at the first failing notebook with a
+:class:`NotebookRunError` that names the notebook and the cell.
+
+Profile files hold ``common`` parameters, given to every notebook that declares them in
+its ``parameters`` cell, and per-notebook overrides under ``notebooks: {"07": {...}}``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import yaml
+
+from .paths import NOTEBOOKS_DIR, runs_dir
+
+KERNEL = "python3"
+
+
+class NotebookRunError(RuntimeError):
+    """A notebook failed; the message names the notebook, the cell and the error."""
+
+
+@dataclass
+class NotebookResult:
+    """Outcome of one notebook run."""
+    name: str
+    seconds: float
+    output: Path
+
+
+def list_notebooks(notebooks_dir: Path = NOTEBOOKS_DIR, only: list[str] | None = None) -> list[Path]:
+    """Numbered notebooks ``NN_*.ipynb`` in order, optionally only those numbered in ``only``
+    (``["0", "03"]`` both work). An unknown number is an error, not a silent no-op."""
+    found = sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))
+    if only is None:
+        return found
+    wanted = {f"{int(n):02d}" for n in only}
+    by_number = {nb.name[:2]: nb for nb in found}
+    missing = sorted(wanted - by_number.keys())
+    if missing:
+        raise ValueError(f"no notebook numbered {', '.join(missing)} in {notebooks_dir}; "
+                         f"have {', '.join(sorted(by_number))}")
+    return [by_number[n] for n in sorted(wanted)]
+
+
+def load_profile(profile: str, notebooks_dir: Path = NOTEBOOKS_DIR) -> dict:
+    """The parsed ``profiles/<profile>.yaml``: ``{"common": {...}, "notebooks": {...}}``."""
+    path = Path(notebooks_dir) / "profiles" / f"{profile}.yaml"
+    if not path.exists():
+        names = sorted(p.stem for p in path.parent.glob("*.yaml"))
+        raise ValueError(f"unknown profile {profile!r}: no {path} (profiles: {', '.join(names)})")
+    data = yaml.safe_load(path.read_text()) or {}
+    return {"common": data.get("common") or {}, "notebooks": data.get("notebooks") or {}}
+
+
+def notebook_parameters(notebook: Path, profile: dict) -> dict:
+    """Profile values for the parameters ``notebook`` declares (others are not injected)."""
+    declared = pm.inspect_notebook(str(notebook))
+    values = {**profile["common"], **(profile["notebooks"].get(notebook.name[:2]) or {})}
+    return {k: v for k, v in values.items() if k in declared}
+
+
+def _failure_message(notebook: Path, output: Path, err: Exception) -> str:
+    cell = getattr(err, "exec_count", None)
+    index = getattr(err, "cell_index", None)
+    where = f"cell [{cell}]" if cell is not None else "a cell"
+    if index is not None:
+        where += f" (cell #{index + 1} of the notebook)"
+    ename, evalue = getattr(err, "ename", type(err).__name__), getattr(err, "evalue", str(err))
+    return (f"notebook {notebook.name} failed in {where}: {ename}: {evalue}\n"
+            f"The executed copy with the full traceback is {output}")
+
+
+def run_notebooks(profile: str = "quick", only: list[str] | None = None,
+                  notebooks_dir: Path = NOTEBOOKS_DIR, output_dir: Path | None = None,
+                  progress: bool = True) -> list[NotebookResult]:
+    """Execute the numbered notebooks in order with ``profile``'s parameters.
+
+    Executed copies go to ``output_dir`` (default ``runs/<profile>/``); each runs with
+    ``notebooks_dir`` as its working directory. Returns per-notebook run times; raises
+    :class:`NotebookRunError` at the first failure, without running the rest.
+    """
+    notebooks = list_notebooks(notebooks_dir, only)
+    settings = load_profile(profile, notebooks_dir)
+    output_dir = Path(output_dir) if output_dir is not None else runs_dir() / profile
+    output_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for i, nb in enumerate(notebooks, 1):
+        params = notebook_parameters(nb, settings)
+        out = output_dir / nb.name
+        print(f"[{i}/{len(notebooks)}] {nb.name}  profile={profile}  "
+              + (" ".join(f"{k}={v!r}" for k, v in params.items()) or "(no parameters)"), flush=True)
+        start = time.perf_counter()
+        try:
+            pm.execute_notebook(str(nb), str(out), parameters=params, kernel_name=KERNEL,
+                                cwd=str(nb.parent), progress_bar=progress, log_output=False)
+        except pm.PapermillExecutionError as err:
+            raise NotebookRunError(_failure_message(nb, out, err)) from None
+        results.append(NotebookResult(nb.name, time.perf_counter() - start, out))
+    return results
+
+
+def execute_in_place(notebook: Path, timeout: int = 1800) -> float:
+    """Re-execute ``notebook`` with its default parameters and overwrite it (for committing
+    executed notebooks). Uses nbclient, the engine under papermill, without papermill's
+    per-cell metadata, so the committed file only changes where outputs change.
+    Returns the run time in seconds; raises NotebookRunError naming the failing cell."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(notebook, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL,
+                            resources={"metadata": {"path": str(Path(notebook).parent)}})
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except CellExecutionError as err:
+        index = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                      and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+        err.cell_index = index
+        raise NotebookRunError(_failure_message(Path(notebook), Path(notebook), err)) from None
+    for cell in nb.cells:
+        cell.get("metadata", {}).pop("execution", None)
+    nbformat.write(nb, notebook)
+    return time.perf_counter() - start
+
+
+def format_times(results: list[NotebookResult]) -> str:
+    """A small table of notebook run times."""
+    width = max((len(r.name) for r in results), default=8)
+    lines = [f"{'notebook':<{width}}  seconds"]
+    lines += [f"{r.name:<{width}}  {r.seconds:7.1f}" for r in results]
+    lines.append(f"{'total':<{width}}  {sum(r.seconds for r in results):7.1f}")
+    return "\n".join(lines)

@@ -1,0 +1,45 @@
+"""Where the course keeps things: data, figures and run outputs.
+
+Every location can be moved with an environment variable, so that tests, CI and
+read-only checkouts can redirect writes:
+
+=================  =====================  ==========================================
+function           environment variable   default
+=================  =====================  ==========================================
+``data_root()``    ``INPAINT_DATA``       ``<repo>/data``
+``figures_dir()``  ``INPAINT_FIGURES``    ``<repo>/figures``
+``runs_dir()``     ``INPAINT_RUNS``       ``<repo>/runs``
+=================  =====================  ==========================================
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The repository checkout this package lives in (the package is installed editable).
+REPO_ROOT = Path(__file__).resolve().parents[1]
+#: The numbered course notebooks and their parameter profiles.
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+
+
+def _from_env(var: str, default: Path) -> Path:
+    value = os.environ.get(var)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def data_root(root: str | os.PathLike | None = None) -> Path:
+    """The dataset folder: ``root`` if given, else ``$INPAINT_DATA``, else ``<repo>/data``."""
+    if root is not None:
+        return Path(root).expanduser().resolve()
+    return _from_env("INPAINT_DATA", REPO_ROOT / "data")
+
+
+def figures_dir() -> Path:
+    """Folder that :func:`inpaintlib.viz.save_figure` writes PNGs to."""
+    return _from_env("INPAINT_FIGURES", REPO_ROOT / "figures")
+
+
+def runs_dir() -> Path:
+    """Folder for executed notebooks, checkpoints and logs (git-ignored)."""
+    return _from_env("INPAINT_RUNS", REPO_ROOT / "runs")

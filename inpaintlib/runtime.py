@@ -1,0 +1,102 @@
+"""Run-time helpers every notebook uses: seeding, device choice, environment report."""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import sys
+from importlib import metadata
+
+import numpy as np
+import torch
+
+#: Packages whose versions the environment report lists, in this order.
+REPORTED_PACKAGES = (
+    "torch", "pytorch-wavelets", "PyWavelets", "torchmetrics", "numpy",
+    "opencv-python-headless", "scikit-image", "matplotlib", "papermill", "nbval",
+)
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python's, NumPy's and torch's global generators (all devices).
+
+    Returns a fresh ``torch.Generator`` seeded with ``seed`` for code that prefers an
+    explicit generator to the global one.
+    """
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    return torch.Generator().manual_seed(seed)
+
+
+def choose_device(device: str | torch.device = "auto") -> torch.device:
+    """Resolve a device name: ``"auto"`` picks CUDA, then Apple MPS, then the CPU.
+
+    Any other value is passed to ``torch.device`` and checked: asking for ``"cuda"`` on
+    a machine without a GPU raises a ``RuntimeError`` rather than failing later.
+    """
+    if isinstance(device, torch.device):
+        dev = device
+    elif device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    else:
+        dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(f"device {str(device)!r} requested but CUDA is not available; "
+                           "use device='auto' or 'cpu'")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise RuntimeError(f"device {str(device)!r} requested but MPS is not available; "
+                           "use device='auto' or 'cpu'")
+    return dev
+
+
+def cpu_has_native_bf16() -> bool:
+    """True when the CPU has bf16 instructions (AVX512-BF16 or AMX), so bf16 autocast
+    is fast. Without them bf16 still works on the CPU, but emulated, often slower."""
+    checks = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+
+
+def bf16_supported(device: torch.device) -> bool:
+    """Whether bf16 autocast is worth using on ``device``: natively supported."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        return cpu_has_native_bf16()
+    return False
+
+
+def package_version(name: str) -> str:
+    """Installed version of a distribution, or ``"not installed"``."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def environment_report(device: torch.device | None = None) -> dict[str, str]:
+    """A flat ``{what: value}`` description of this machine and environment.
+
+    Covers Python and package versions, the chosen device, CPU threads, the CPU's
+    vector instruction level and whether bf16 autocast is native on the device.
+    """
+    device = choose_device("auto") if device is None else device
+    report = {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(terse=True),
+    }
+    report.update({pkg: package_version(pkg) for pkg in REPORTED_PACKAGES})
+    report["device"] = str(device)
+    if device.type == "cuda":
+        props = torch.cuda.get_device_properties(device)
+        report["gpu"] = f"{props.name}, {props.total_memory / 2**30:.0f} GiB"
+    report["cpu cores"] = str(os.cpu_count())
+    report["torch threads"] = str(torch.get_num_threads())
+    report["cpu capability"] = torch.backends.cpu.get_cpu_capability()
+    report["bf16 autocast native"] = "yes" if bf16_supported(device) else "no (emulated: slower)"
+    return report

@@ -1,0 +1,110 @@
+"""Figure helpers: image grids and saving figures to ``figures/``.
+
+Images follow the course convention: float tensors ``(N, 3, H, W)`` (or one
+``(3, H, W)``) in ``[0, 1]``, or uint8 arrays ``(N, H, W, 3)``; masks ``(N, 1, H, W)``
+or ``(N, H, W)`` with 1 = hole.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from .paths import figures_dir
+
+
+def to_numpy_image(img: torch.Tensor | np.ndarray) -> np.ndarray:
+    """One image as an ``(H, W, 3)`` float array in [0, 1] (or ``(H, W)`` for 1 channel)."""
+    if isinstance(img, torch.Tensor):
+        img = img.detach().float().cpu()
+        if img.ndim == 3:
+            img = img.permute(1, 2, 0)
+        arr = img.numpy()
+    else:
+        arr = np.asarray(img)
+        arr = arr.astype(np.float32) / 255.0 if arr.dtype == np.uint8 else arr.astype(np.float32)
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    return np.clip(arr, 0.0, 1.0)
+
+
+def image_grid(images: Sequence | torch.Tensor | np.ndarray, ncols: int = 8,
+               titles: Sequence[str] | None = None, cell_inches: float = 1.3,
+               suptitle: str | None = None) -> plt.Figure:
+    """A figure showing ``images`` in a grid of ``ncols`` columns, axes hidden."""
+    n = len(images)
+    if n == 0:
+        raise ValueError("image_grid needs at least one image")
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * cell_inches, nrows * cell_inches),
+                             squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < n:
+            arr = to_numpy_image(images[i])
+            ax.imshow(arr, cmap="gray" if arr.ndim == 2 else None, vmin=0, vmax=1,
+                      interpolation="nearest")
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=8)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def show_rows(rows: dict[str, torch.Tensor | np.ndarray], cell_inches: float = 1.3,
+              suptitle: str | None = None) -> plt.Figure:
+    """Named rows of images side by side, e.g. ``{"masked": ..., "pred": ..., "target": ...}``.
+
+    Every value holds the same number of images; the names label the rows.
+    """
+    names = list(rows)
+    ncols = len(rows[names[0]])
+    fig, axes = plt.subplots(len(names), ncols, squeeze=False,
+                             figsize=(ncols * cell_inches, len(names) * cell_inches))
+    for r, name in enumerate(names):
+        if len(rows[name]) != ncols:
+            raise ValueError(f"row {name!r} has {len(rows[name])} images, expected {ncols}")
+        for c in range(ncols):
+            ax = axes[r, c]
+            arr = to_numpy_image(rows[name][c])
+            ax.imshow(arr, cmap="gray" if arr.ndim == 2 else None, vmin=0, vmax=1,
+                      interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[r, 0].set_ylabel(name, fontsize=9)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def save_figure(fig: plt.Figure, name: str, dpi: int = 110) -> Path:
+    """Save ``fig`` as ``figures/<name>.png`` and return the path.
+
+    The PNG carries no timestamp or software metadata and is written atomically, so a
+    re-run that draws the same figure leaves the file byte-identical (no git noise)
+    and an interrupted save never leaves a half-written PNG.
+    """
+    if not name or "/" in name or "\\" in name or name.endswith(".png"):
+        raise ValueError(f"figure name must be a bare name like '00_samples', got {name!r}")
+    out_dir = figures_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{name}.png"
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".png", dir=out_dir)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fig.savefig(fh, format="png", dpi=dpi, bbox_inches="tight",
+                        metadata={"Software": None})
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,88 @@
+"""Shared fixtures: a local HTTP server for download tests, isolated output folders."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Serves ``server.files`` with Range support; can drop connections mid-body."""
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        srv = self.server
+        srv.requests.append((self.path, self.headers.get("Range")))
+        body = srv.files.get(self.path)
+        if body is None:
+            self.send_error(404, "not found")
+            return
+        start, rng = 0, self.headers.get("Range")
+        if rng and srv.honour_range:
+            start = int(rng.split("=", 1)[1].split("-", 1)[0])
+            if start >= len(body):
+                self.send_response(416)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+        else:
+            self.send_response(200)
+        payload = body[start:]
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        cuts = srv.cuts.get(self.path)
+        if cuts:  # send only this many bytes, then hang up
+            self.wfile.write(payload[:cuts.pop(0)])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(payload)
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+
+class LocalServer:
+    """A real HTTP server on 127.0.0.1 serving in-memory files."""
+
+    def __init__(self):
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd.files, self.httpd.requests, self.httpd.cuts = {}, [], {}
+        self.httpd.honour_range = True
+        self.closed = False
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def serve(self, path: str, body: bytes, cuts: list[int] | None = None) -> str:
+        """Serve ``body`` at ``path``; the first requests send only ``cuts[i]`` bytes."""
+        self.httpd.files[path] = body
+        self.httpd.cuts[path] = list(cuts or [])
+        return f"http://127.0.0.1:{self.httpd.server_port}{path}"
+
+    @property
+    def requests(self) -> list[tuple[str, str | None]]:
+        return self.httpd.requests
+
+    def close(self):
+        if not self.closed:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.closed = True
+
+
+@pytest.fixture
+def http_server():
+    server = LocalServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_outputs(tmp_path, monkeypatch):
+    """Unit tests never write into the checkout's data/, figures/ or runs/."""
+    monkeypatch.setenv("INPAINT_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("INPAINT_FIGURES", str(tmp_path / "figures"))
+    monkeypatch.setenv("INPAINT_RUNS", str(tmp_path / "runs"))

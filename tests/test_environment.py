@@ -1,0 +1,49 @@
+"""The project's packaging: environment.yml and pyproject.toml must agree."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import yaml
+
+from inpaintlib.paths import REPO_ROOT
+
+#: conda-forge names that differ from the PyPI names in pyproject.toml
+CONDA_TO_PYPI = {"pytorch": "torch", "py-opencv": "opencv-python-headless"}
+
+
+def _name(requirement: str) -> str:
+    name = re.split(r"[<>=!~\[ ;#]", requirement.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_environment_yml_names_the_same_packages_as_pyproject():
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    pip_names = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
+
+    env = yaml.safe_load((REPO_ROOT / "environment.yml").read_text())
+    conda_names, pip_section = set(), []
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            pip_section += dep["pip"]
+        elif _name(dep) not in ("python", "pip"):
+            conda_names.add(CONDA_TO_PYPI.get(_name(dep), _name(dep)))
+    conda_names |= {_name(r) for r in pip_section if not r.startswith("-e")}
+    assert conda_names == pip_names, (
+        f"only in environment.yml: {sorted(conda_names - pip_names)}; "
+        f"only in pyproject.toml: {sorted(pip_names - conda_names)}")
+
+
+def test_lock_pins_every_dependency_exactly():
+    lock = {}
+    for line in (REPO_ROOT / "requirements-lock.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"lock line {line!r} is not an exact pin"
+            lock[_name(name)] = version
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    for req in project["dependencies"] + project["optional-dependencies"]["test"]:
+        assert _name(req) in lock, f"{req} is not pinned in requirements-lock.txt"
+    assert lock["torch"] == "2.13.0"
+    assert int(lock["setuptools"].split(".")[0]) < 81

@@ -1,0 +1,70 @@
+"""run-notebooks: order, parameter injection, and failures that name notebook and cell."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from inpaintlib import notebooks as nbr
+from inpaintlib.__main__ import main
+
+
+def _notebook(path, *sources: str, params: str = "X = 1") -> None:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(params)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell] + [nbformat.v4.new_code_cell(s) for s in sources]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def course(tmp_path):
+    root = tmp_path / "nbs"
+    (root / "profiles").mkdir(parents=True)
+    (root / "profiles" / "quick.yaml").write_text(
+        "common:\n  X: 5\n  UNUSED: 1\nnotebooks:\n  '01': {X: 7}\n")
+    _notebook(root / "00_first.ipynb", "assert X == 5, X", "open('ran00', 'w').close()")
+    _notebook(root / "01_second.ipynb", "assert X == 7, X", "raise ValueError('boom')")
+    _notebook(root / "02_third.ipynb", "open('ran02', 'w').close()")
+    return root
+
+
+def test_list_notebooks_filters_and_rejects_unknown(course):
+    assert [p.name for p in nbr.list_notebooks(course, ["2", "00"])] == ["00_first.ipynb", "02_third.ipynb"]
+    with pytest.raises(ValueError, match="no notebook numbered 07"):
+        nbr.list_notebooks(course, ["07"])
+
+
+def test_unknown_profile_is_clear(course):
+    with pytest.raises(ValueError, match="unknown profile 'fast'.*profiles: quick"):
+        nbr.load_profile("fast", course)
+
+
+def test_runs_in_order_and_stops_at_first_failure(course, tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(nbr.NotebookRunError) as info:
+        nbr.run_notebooks("quick", notebooks_dir=course, output_dir=out, progress=False)
+    message = str(info.value)
+    assert "01_second.ipynb" in message and "ValueError: boom" in message
+    assert "cell [4]" in message  # parameters, injected parameters, assert, raise
+    assert (course / "ran00").exists() and not (course / "ran02").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["00_first.ipynb", "01_second.ipynb"]
+
+
+def test_only_runs_the_selected_notebooks(course, tmp_path):
+    results = nbr.run_notebooks("quick", only=["00", "02"], notebooks_dir=course,
+                                output_dir=tmp_path / "out", progress=False)
+    assert [r.name for r in results] == ["00_first.ipynb", "02_third.ipynb"]
+    executed = nbformat.read(tmp_path / "out" / "00_first.ipynb", as_version=4)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "X = 5" in injected[0].source and "UNUSED" not in injected[0].source
+    assert "total" in nbr.format_times(results)
+
+
+def test_cli_reports_failure(course, tmp_path, capsys):
+    argv = ["run-notebooks", "--notebooks-dir", str(course), "--output", str(tmp_path / "o")]
+    assert main(argv + ["--only", "01"]) == 1
+    assert "FAILED: notebook 01_second.ipynb failed in cell [4]" in capsys.readouterr().err
+    assert main(argv + ["--only", "00"]) == 0
+    assert "00_first.ipynb" in capsys.readouterr().out.split("seconds")[-1]  # run-time table
