@@ -3,6 +3,8 @@
     download {stl10,cifar10}            fetch, verify and unpack a dataset (resumable)
     run-notebooks [--profile P] [--only NN ...] [--in-place]
                                         execute the numbered notebooks headless
+    bench dwt [--shape N C H W] [--levels J] [--threads T]
+                                        time the Haar DWT backends (forward+backward)
 """
 
 from __future__ import annotations
@@ -41,6 +43,16 @@ def _run_notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from .benchmarks import bench_dwt, format_rows
+    import torch
+    rows = bench_dwt(tuple(args.shape), levels=args.levels, threads=args.threads,
+                     repeats=args.repeats, device=args.device)
+    print(format_rows(rows, f"Haar DWT, {args.levels} level(s), input {tuple(args.shape)} float32, "
+                            f"{torch.get_num_threads()} thread(s), {args.device}"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m inpaintlib", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -59,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--in-place", action="store_true",
                    help="re-execute the committed notebooks with their defaults and overwrite them")
     p.set_defaults(func=_run_notebooks)
+    p = sub.add_parser("bench", help="speed benchmarks")
+    p.add_argument("target", choices=["dwt"], help="what to time")
+    p.add_argument("--shape", type=int, nargs=4, default=[40, 144, 48, 48], metavar=("N", "C", "H", "W"))
+    p.add_argument("--levels", type=int, default=1)
+    p.add_argument("--threads", type=int, default=2, help="CPU threads (default 2, a laptop)")
+    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--device", default="cpu")
+    p.set_defaults(func=_bench)
     return parser
 
 
