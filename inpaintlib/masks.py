@@ -27,13 +27,13 @@ import hashlib
 import math
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from .io import atomic_write
 from .paths import data_root
 
 #: LaMa's presets are defined in pixels at this resolution.
@@ -258,18 +258,7 @@ def _read_checksums(folder: Path) -> dict[str, str]:
 
 def _write_checksums(folder: Path, sums: dict[str, str]) -> None:
     text = "".join(f"{sums[name]}  {name}\n" for name in sorted(sums))
-    _atomic_write(folder / CHECKSUMS, lambda fh: fh.write(text.encode()))
-
-
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(folder / CHECKSUMS, lambda fh: fh.write(text.encode()))
 
 
 def generate_eval_set(kind: str, size: int, n: int, seed: int = 0,
@@ -316,7 +305,7 @@ def fixed_masks(kind: str, size: int, n: int, seed: int = 0,
         raise ValueError(f"mask set {name}: SHA-256 {actual[:16]}... does not match the recorded "
                          f"{sums[name][:16]}... in {folder / CHECKSUMS}")
     if not path.exists():
-        _atomic_write(path, lambda fh: np.savez_compressed(fh, bits=np.packbits(masks, axis=-1)))
+        atomic_write(path, lambda fh: np.savez_compressed(fh, bits=np.packbits(masks, axis=-1)))
     if name not in sums:
         sums[name] = actual
         _write_checksums(folder, sums)

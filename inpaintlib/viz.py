@@ -7,8 +7,6 @@ or ``(N, H, W)`` with 1 = hole.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from .io import atomic_write
 from .paths import figures_dir
 
 
@@ -97,14 +96,6 @@ def save_figure(fig: plt.Figure, name: str, dpi: int = 110) -> Path:
         raise ValueError(f"figure name must be a bare name like '00_samples', got {name!r}")
     out_dir = figures_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{name}.png"
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".png", dir=out_dir)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=dpi, bbox_inches="tight",
-                        metadata={"Software": None})
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(out_dir / f"{name}.png",
+                        lambda fh: fig.savefig(fh, format="png", dpi=dpi, bbox_inches="tight",
+                                               metadata={"Software": None}))
