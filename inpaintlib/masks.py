@@ -172,23 +172,28 @@ class MaskSampler:
     def __init__(self, kind: str, size: int, seed: int = 0, scale: bool = True):
         _check_size(size)
         self.kind, self.size, self.seed, self.scale = kind, int(size), seed, scale
+        # Plain attributes (no closures) keep the sampler picklable for DataLoader workers.
+        self._sides: tuple[int, int] | None = None
         if kind in LAMA_PRESETS:
-            self._make = lambda rng: lama_mask(kind, self.size, rng, scale=scale)
+            pass
         elif m := re.fullmatch(r"box(\d+)", kind):
-            side = int(m.group(1))
-            box_mask(self.size, side, _rng(0, 0))  # validates the side now, not at first use
-            self._make = lambda rng: box_mask(self.size, side, rng)
+            self._sides = (int(m.group(1)), int(m.group(1)))
+            box_mask(self.size, self._sides[0], _rng(0, 0))  # validates the side now
         elif m := re.fullmatch(r"square(\d+)-(\d+)", kind):
-            lo, hi = int(m.group(1)), int(m.group(2))
-            if not 1 <= lo <= hi <= self.size:
+            self._sides = (int(m.group(1)), int(m.group(2)))
+            if not 1 <= self._sides[0] <= self._sides[1] <= self.size:
                 raise ValueError(f"{kind!r}: need 1 <= min side <= max side <= {self.size}")
-            self._make = lambda rng: box_mask(self.size, int(rng.integers(lo, hi + 1)), rng)
         else:
             raise ValueError(f"unknown mask kind {kind!r}: expected one of {sorted(LAMA_PRESETS)}, "
                              "'box<k>' (e.g. 'box8') or 'square<a>-<b>' (e.g. 'square4-16')")
 
     def __call__(self, index: int) -> np.ndarray:
-        return self._make(_rng(self.seed, index))
+        rng = _rng(self.seed, index)
+        if self._sides is None:
+            return lama_mask(self.kind, self.size, rng, scale=self.scale)
+        lo, hi = self._sides
+        side = lo if lo == hi else int(rng.integers(lo, hi + 1))
+        return box_mask(self.size, side, rng)
 
     def batch(self, n: int, start: int = 0) -> np.ndarray:
         out = np.empty((n, self.size, self.size), np.uint8)

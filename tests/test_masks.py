@@ -47,6 +47,12 @@ def test_square_masks_sides_in_range(size, seed, data):
         assert side * side == m.sum() and lo <= side <= hi
 
 
+def test_sampler_is_picklable_for_dataloader_workers():
+    import pickle
+    sampler = M.MaskSampler("square4-16", 32, seed=5)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(sampler))(3), sampler(3))
+
+
 def test_different_seeds_differ():
     assert not np.array_equal(M.lama_masks("train", 96, 8, 0), M.lama_masks("train", 96, 8, 1))
 
