@@ -173,17 +173,15 @@ class MaskSampler:
         _check_size(size)
         self.kind, self.size, self.seed, self.scale = kind, int(size), seed, scale
         # Plain attributes (no closures) keep the sampler picklable for DataLoader workers.
-        self._sides: tuple[int, int] | None = None
-        if kind in LAMA_PRESETS:
-            pass
-        elif m := re.fullmatch(r"box(\d+)", kind):
+        self._sides: tuple[int, int] | None = None   # None: a LaMa preset
+        if m := re.fullmatch(r"box(\d+)", kind):
             self._sides = (int(m.group(1)), int(m.group(1)))
             box_mask(self.size, self._sides[0], _rng(0, 0))  # validates the side now
         elif m := re.fullmatch(r"square(\d+)-(\d+)", kind):
             self._sides = (int(m.group(1)), int(m.group(2)))
             if not 1 <= self._sides[0] <= self._sides[1] <= self.size:
                 raise ValueError(f"{kind!r}: need 1 <= min side <= max side <= {self.size}")
-        else:
+        elif kind not in LAMA_PRESETS:
             raise ValueError(f"unknown mask kind {kind!r}: expected one of {sorted(LAMA_PRESETS)}, "
                              "'box<k>' (e.g. 'box8') or 'square<a>-<b>' (e.g. 'square4-16')")
 

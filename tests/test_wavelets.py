@@ -118,3 +118,8 @@ def test_block_rejects_sizes_it_cannot_take():
         WaveMixBlock(30)
     with pytest.raises(ValueError, match="divisible by 8"):
         WaveMixBlock(32, levels=3)(torch.randn(1, 32, 20, 20))
+
+
+def test_stacked_is_one_level_only():
+    with pytest.raises(ValueError, match="one level"):
+        DWT(2).stacked(torch.randn(1, 1, 8, 8))
