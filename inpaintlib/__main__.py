@@ -5,6 +5,8 @@
                                         execute the numbered notebooks headless
     bench dwt [--shape N C H W] [--levels J] [--threads T]
                                         time the Haar DWT backends (forward+backward)
+    bench models [--models M ...] [--preset P] [--batch B] [--amp]
+                                        parameters, GFLOPs and inference images/s per model
 """
 
 from __future__ import annotations
@@ -44,12 +46,23 @@ def _run_notebooks(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from .benchmarks import bench_dwt, format_rows
     import torch
-    rows = bench_dwt(tuple(args.shape), levels=args.levels, threads=args.threads,
-                     repeats=args.repeats, device=args.device)
-    print(format_rows(rows, f"Haar DWT, {args.levels} level(s), input {tuple(args.shape)} float32, "
-                            f"{torch.get_num_threads()} thread(s), {args.device}"))
+
+    from . import benchmarks
+    from .analysis import format_table
+    if args.target == "dwt":
+        rows = benchmarks.bench_dwt(tuple(args.shape), levels=args.levels, threads=args.threads,
+                                    repeats=args.repeats or 7, device=args.device)
+        print(benchmarks.format_rows(
+            rows, f"Haar DWT, {args.levels} level(s), input {tuple(args.shape)} float32, "
+                  f"{torch.get_num_threads()} thread(s), {args.device}"))
+        return 0
+    rows = benchmarks.bench_models(args.models, preset=args.preset, batch=args.batch,
+                                   size=args.size, device=args.device, threads=args.threads,
+                                   repeats=args.repeats or 3, amp=args.amp)
+    print(f"Inference, batch {args.batch}, {args.device}, {torch.get_num_threads()} thread(s), "
+          f"{'autocast' if args.amp else 'float32'}")
+    print(format_table(rows))
     return 0
 
 
@@ -72,11 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="re-execute the committed notebooks with their defaults and overwrite them")
     p.set_defaults(func=_run_notebooks)
     p = sub.add_parser("bench", help="speed benchmarks")
-    p.add_argument("target", choices=["dwt"], help="what to time")
-    p.add_argument("--shape", type=int, nargs=4, default=[40, 144, 48, 48], metavar=("N", "C", "H", "W"))
-    p.add_argument("--levels", type=int, default=1)
+    p.add_argument("target", choices=["dwt", "models"], help="what to time")
+    p.add_argument("--shape", type=int, nargs=4, default=[40, 144, 48, 48], metavar=("N", "C", "H", "W"),
+                   help="dwt: input shape")
+    p.add_argument("--levels", type=int, default=1, help="dwt: DWT levels")
+    p.add_argument("--models", nargs="+", metavar="M", help="models: names (default all)")
+    p.add_argument("--preset", help="models: preset where a model has it (default: paper sizes)")
+    p.add_argument("--batch", type=int, default=40, help="models: batch size (default 40, the paper's)")
+    p.add_argument("--size", type=int, help="models: image side (default 96; 32 for unet models)")
+    p.add_argument("--amp", action="store_true", help="models: autocast (bf16 CPU, fp16 CUDA)")
     p.add_argument("--threads", type=int, default=2, help="CPU threads (default 2, a laptop)")
-    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--repeats", type=int, default=None, help="timed repeats (dwt 7, models 3)")
     p.add_argument("--device", default="cpu")
     p.set_defaults(func=_bench)
     return parser

@@ -1,0 +1,73 @@
+"""The contract every inpainting model of the course follows.
+
+All models are called the same way::
+
+    pred = model(masked, mask)
+    masked: (N, 3, H, W) float in [0, 1], the image with its holes (hole pixels are ignored)
+    mask:   (N, 1, H, W) 1 = hole (to fill), 0 = known; float, bool or integer, binary
+    pred:   (N, 3, H, W), equal to ``masked`` wherever ``mask == 0``, bit for bit
+
+:class:`InpaintingModel` checks the inputs (shape, channel counts, binary mask, the size
+multiple the architecture needs), zeroes the hole pixels of ``masked`` so no model can
+see the ground truth through them, calls the subclass's :meth:`InpaintingModel.predict`,
+and composites the prediction into the holes.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+
+def check_inputs(masked: Tensor, mask: Tensor, multiple: int = 1, model: str = "model") -> None:
+    """Raise a ``ValueError`` that says what was expected when the inputs break the contract.
+
+    ``multiple``: H and W must be divisible by it (the product of the model's strides).
+    """
+    if not isinstance(masked, Tensor) or not isinstance(mask, Tensor):
+        raise TypeError(f"{model} expects tensors (masked, mask), got "
+                        f"({type(masked).__name__}, {type(mask).__name__})")
+    if masked.ndim != 4 or masked.shape[1] != 3:
+        raise ValueError(f"{model} expects the masked image as (N, 3, H, W), got "
+                         f"{tuple(masked.shape)}" + (" (channels last? use .permute(0, 3, 1, 2))"
+                                                     if masked.ndim == 4 and masked.shape[-1] == 3 else ""))
+    if not masked.is_floating_point():
+        raise TypeError(f"{model} expects a float image in [0, 1], got {masked.dtype} "
+                        "(for uint8 images divide by 255)")
+    if mask.ndim != 4 or mask.shape[1] != 1:
+        raise ValueError(f"{model} expects the mask as (N, 1, H, W), got {tuple(mask.shape)}")
+    if mask.shape[0] != masked.shape[0] or mask.shape[-2:] != masked.shape[-2:]:
+        raise ValueError(f"{model}: mask {tuple(mask.shape)} does not match image "
+                         f"{tuple(masked.shape)} (same N, H, W expected)")
+    if mask.dtype != torch.bool and not bool(((mask == 0) | (mask == 1)).all()):
+        raise ValueError(f"{model} expects a binary mask (1 = hole, 0 = known); got values "
+                         f"in [{mask.min().item():.3g}, {mask.max().item():.3g}]: threshold it, "
+                         "e.g. (mask > 0.5).float()")
+    h, w = masked.shape[-2:]
+    if h % multiple or w % multiple:
+        raise ValueError(f"{model} needs H and W divisible by {multiple}, got {h}x{w}; crop or "
+                         f"pad to e.g. {h - h % multiple or multiple}x{w - w % multiple or multiple}")
+
+
+def composite(pred: Tensor, masked: Tensor, mask: Tensor) -> Tensor:
+    """``pred`` inside the holes, ``masked`` outside: (N, 3, H, W); known pixels are exact."""
+    return torch.where(mask.bool(), pred, masked)
+
+
+class InpaintingModel(nn.Module):
+    """Base class: subclasses set ``size_multiple`` and implement :meth:`predict`."""
+
+    #: H and W must be divisible by this
+    size_multiple: int = 1
+
+    def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
+        """The raw prediction (N, 3, H, W) from a zero-filled ``masked`` image and a float
+        ``mask`` (N, 1, H, W) of the same dtype."""
+        raise NotImplementedError
+
+    def forward(self, masked: Tensor, mask: Tensor) -> Tensor:
+        check_inputs(masked, mask, self.size_multiple, type(self).__name__)
+        hole = mask.bool()
+        masked = masked.masked_fill(hole, 0.0)
+        pred = self.predict(masked, hole.to(masked.dtype))
+        return composite(pred, masked, hole)  # under autocast: promoted to masked's dtype

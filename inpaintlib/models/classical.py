@@ -1,0 +1,44 @@
+"""Classical (non-learned) inpainting behind the models' call: OpenCV's Telea (fast
+marching) and Navier-Stokes methods. Zero parameters, nothing to train; they belong in
+every comparison table as the floor a network has to beat.
+
+Both propagate known pixels into the hole from its border inwards: Telea by a weighted
+average of the known neighbourhood in fast-marching order, Navier-Stokes by continuing
+isophotes (lines of equal brightness) as a fluid flow. Neither can invent texture, so
+large holes come out smooth. They run per image on the CPU with 8-bit images; the result
+is moved back to the input's device and dtype, and the known pixels are the input's, exact.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+from torch import Tensor
+
+from .base import InpaintingModel
+
+METHODS = {"telea": cv2.INPAINT_TELEA, "navier_stokes": cv2.INPAINT_NS}
+
+
+class ClassicalInpainting(InpaintingModel):
+    """``model(masked, mask) -> image`` with ``cv2.inpaint``; ``method`` "telea" or
+    "navier_stokes", ``radius`` the neighbourhood in pixels (3)."""
+
+    def __init__(self, method: str = "telea", radius: float = 3.0):
+        super().__init__()
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+        self.config = dict(method=method, radius=radius)
+        self.method, self.radius = method, radius
+
+    @torch.no_grad()
+    def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
+        imgs = (masked.detach().float().clamp(0, 1) * 255).round().to(torch.uint8)
+        imgs = imgs.permute(0, 2, 3, 1).cpu().numpy()                    # (N, H, W, 3)
+        holes = mask.detach()[:, 0].to(torch.uint8).cpu().numpy()         # (N, H, W)
+        out = np.stack([cv2.inpaint(np.ascontiguousarray(img), hole, self.radius,
+                                    METHODS[self.method])
+                        for img, hole in zip(imgs, holes)])
+        pred = torch.from_numpy(out).permute(0, 3, 1, 2).to(masked.device, masked.dtype)
+        return pred / 255
