@@ -147,18 +147,20 @@ def overfit_batch(model: nn.Module, masked: Tensor, mask: Tensor, target: Tensor
     that stays flat points to a bug (detached output, a broken skip, a wrong mask
     convention). Leaves the model in training mode with the fitted weights.
     """
-    torch.manual_seed(seed)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=lr)
     hole = mask.expand_as(target)
     losses = []
-    for _ in range(steps):
-        pred = model(masked, mask)
-        loss = (pred - target).abs().mul(hole).sum() / hole.sum().clamp_min(1)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
+    devices = [masked.device] if masked.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):      # seeds dropout without touching global state
+        torch.manual_seed(seed)
+        for _ in range(steps):
+            pred = model(masked, mask)
+            loss = (pred - target).abs().mul(hole).sum() / hole.sum().clamp_min(1)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
     return losses
 
 

@@ -85,7 +85,8 @@ def bench_models(names: list[str] | None = None, preset: str | None = None, batc
                  repeats: int = 3, amp: bool = False, progress: bool = True) -> list[dict]:
     """Inference throughput of each model in eval mode under ``torch.inference_mode``.
 
-    ``preset``: applied to models that have it (None = the paper's sizes). ``size``:
+    ``preset``: applied to models that have it, the others run at the paper's size (the
+    row's ``preset`` says which was used). ``size``:
     None = :data:`NATIVE_SIZE` (96 px, 32 px for unet / convmixer_unet). ``amp``: bf16
     autocast on CPU, fp16 on CUDA. Returns rows ``{"model", "preset", "size", "params",
     "gflops", "infer_img_s"}``; GFLOPs are one image's forward pass as counted by
@@ -96,29 +97,40 @@ def bench_models(names: list[str] | None = None, preset: str | None = None, batc
     from .models import PRESETS, build
     from .models import names as all_names
 
+    names = names or all_names()
+    unknown = [n for n in names if n not in all_names()]
+    if unknown:
+        raise ValueError(f"unknown models {unknown}; choose from {all_names()}")
+    previous_threads = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(threads)
-    names = names or all_names()
-    rows = []
-    for name in tqdm(names, desc="models", disable=not progress):
-        use = preset if preset in PRESETS[name] else None
-        model = build(name, use).to(device).eval()
-        side = size or NATIVE_SIZE.get(name, 96)
-        gen = torch.Generator().manual_seed(0)
-        img = torch.rand(batch, 3, side, side, generator=gen)
-        mask = (torch.rand(batch, 1, side, side, generator=gen) < 0.3).float()
-        masked, mask = (img * (1 - mask)).to(device), mask.to(device)
-        flops = count_flops(model, masked[:1], mask[:1])
-        dtype = torch.float16 if device.startswith("cuda") else torch.bfloat16
+    try:
+        return [_bench_one(name, preset if preset in PRESETS[name] else None, batch, size,
+                           device, repeats, amp, build)
+                for name in tqdm(names, desc="models", disable=not progress)]
+    finally:
+        torch.set_num_threads(previous_threads)
 
-        def step(model=model, masked=masked, mask=mask):
-            with torch.inference_mode(), torch.autocast(device.split(":")[0], dtype=dtype,
-                                                        enabled=amp):
-                model(masked, mask)
-            if device.startswith("cuda"):
-                torch.cuda.synchronize()
-        ms = time_ms(step, repeats=repeats, warmup=1)
-        rows.append({"model": name, "preset": use or "paper", "size": side,
-                     "params": count_parameters(model), "gflops": flops / 1e9,
-                     "infer_img_s": batch / (ms / 1e3)})
-    return rows
+
+def _bench_one(name: str, use: str | None, batch: int, size: int | None, device: str,
+               repeats: int, amp: bool, build) -> dict:
+    """One row of :func:`bench_models`."""
+    model = build(name, use).to(device).eval()
+    side = size or NATIVE_SIZE.get(name, 96)
+    gen = torch.Generator().manual_seed(0)
+    img = torch.rand(batch, 3, side, side, generator=gen)
+    mask = (torch.rand(batch, 1, side, side, generator=gen) < 0.3).float()
+    masked, mask = (img * (1 - mask)).to(device), mask.to(device)
+    flops = count_flops(model, masked[:1], mask[:1])
+    dtype = torch.float16 if device.startswith("cuda") else torch.bfloat16
+
+    def step(model=model, masked=masked, mask=mask):
+        with torch.inference_mode(), torch.autocast(device.split(":")[0], dtype=dtype,
+                                                    enabled=amp):
+            model(masked, mask)
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+    ms = time_ms(step, repeats=repeats, warmup=1)
+    return {"model": name, "preset": use or "paper", "size": side,
+            "params": count_parameters(model), "gflops": flops / 1e9,
+            "infer_img_s": batch / (ms / 1e3)}

@@ -6,10 +6,10 @@
   so this one formula is written here.
 
 Dice was made for binary masks. On intensities in [0, 1] it is *not* 1 for a perfect
-prediction (``y_hat = y`` scores ``sum(y**2) / sum(y)``), and it is not maximised by the
-truth: per pixel ``2 y y_hat / (y + y_hat)`` grows with ``y_hat``, so brighter predictions
-score higher (white holes beat a perfect inpainting). Report it to compare with the
-second paper; compare models with errors in the holes.
+prediction (``y_hat = y`` scores ``sum(y**2) / sum(y)``), and it does not peak at the
+truth: raising ``y_hat`` at any pixel whose ``y`` exceeds ``Dice / 2`` raises the score,
+so on low-contrast images white holes beat a perfect inpainting. Report it to compare
+with the second paper; compare models with errors in the holes.
 """
 
 from __future__ import annotations

@@ -44,6 +44,16 @@ def test_overfit_batch_learns_and_beats_the_mean_fill():
     assert len(losses) == 150 and losses[-1] < 0.5 * analysis.mean_fill_l1(mask, target)
 
 
+def test_overfit_batch_leaves_the_global_random_state_alone():
+    model = build("unet", width=8)                    # has dropout: uses the random generator
+    target, mask = torch.rand(1, 3, 32, 32), torch.ones(1, 1, 32, 32)
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    analysis.overfit_batch(model, target * 0, mask, target, steps=2)
+    torch.testing.assert_close(torch.rand(3), expected)
+
+
 def test_mean_fill_l1_by_hand():
     target = torch.zeros(1, 3, 2, 2)
     target[0, :, 0, 0], target[0, :, 0, 1] = 1.0, 0.0

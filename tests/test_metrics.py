@@ -26,14 +26,20 @@ def test_perfect_intensity_prediction_scores_sum_y2_over_sum_y():
     torch.testing.assert_close(dice(y, y), (y ** 2).flatten(1).sum(1) / y.flatten(1).sum(1))
 
 
-def test_dice_rewards_brightness_more_than_truth():
-    """The documented flaw: filling the holes with white beats filling them with the truth."""
-    y = torch.full((1, 3, 8, 8), 0.4)
+def test_dice_does_not_peak_at_the_truth_on_low_contrast_images():
+    """The documented flaw: on a grey image, white holes beat the truth; on a black-and-white
+    image (where Dice behaves as on masks) the truth wins."""
     mask = torch.zeros(1, 1, 8, 8)
     mask[..., 2:6, 2:6] = 1
-    white = torch.where(mask.bool(), torch.ones_like(y), y)
-    assert dice(white, y) > dice(y, y)
-    assert dice(white, y, mask) > dice(y, y, mask)
+
+    def white_holes(y):
+        return torch.where(mask.bool(), torch.ones_like(y), y)
+    grey = torch.full((1, 3, 8, 8), 0.4)
+    assert dice(white_holes(grey), grey) > dice(grey, grey)
+    assert dice(white_holes(grey), grey, mask) > dice(grey, grey, mask)
+    stripes = torch.zeros(1, 3, 8, 8)
+    stripes[..., ::2] = 1.0
+    assert dice(white_holes(stripes), stripes) < dice(stripes, stripes) == 1.0
 
 
 def test_hole_only_dice_ignores_known_pixels_and_flags_images_without_holes():

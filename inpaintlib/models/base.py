@@ -19,10 +19,12 @@ import torch
 from torch import Tensor, nn
 
 
-def check_inputs(masked: Tensor, mask: Tensor, multiple: int = 1, model: str = "model") -> None:
+def check_inputs(masked: Tensor, mask: Tensor, multiple: int = 1, model: str = "model",
+                 min_size: int = 1) -> None:
     """Raise a ``ValueError`` that says what was expected when the inputs break the contract.
 
-    ``multiple``: H and W must be divisible by it (the product of the model's strides).
+    ``multiple``: H and W must be divisible by it (the product of the model's strides);
+    ``min_size``: the smallest H and W the model takes.
     """
     if not isinstance(masked, Tensor) or not isinstance(mask, Tensor):
         raise TypeError(f"{model} expects tensors (masked, mask), got "
@@ -36,6 +38,9 @@ def check_inputs(masked: Tensor, mask: Tensor, multiple: int = 1, model: str = "
                         "(for uint8 images divide by 255)")
     if mask.ndim != 4 or mask.shape[1] != 1:
         raise ValueError(f"{model} expects the mask as (N, 1, H, W), got {tuple(mask.shape)}")
+    if mask.device != masked.device:
+        raise ValueError(f"{model}: mask is on {mask.device}, image on {masked.device}; move both "
+                         "to the model's device")
     if mask.shape[0] != masked.shape[0] or mask.shape[-2:] != masked.shape[-2:]:
         raise ValueError(f"{model}: mask {tuple(mask.shape)} does not match image "
                          f"{tuple(masked.shape)} (same N, H, W expected)")
@@ -44,6 +49,8 @@ def check_inputs(masked: Tensor, mask: Tensor, multiple: int = 1, model: str = "
                          f"in [{mask.min().item():.3g}, {mask.max().item():.3g}]: threshold it, "
                          "e.g. (mask > 0.5).float()")
     h, w = masked.shape[-2:]
+    if h < min_size or w < min_size:
+        raise ValueError(f"{model} needs H and W of at least {min_size}, got {h}x{w}")
     if h % multiple or w % multiple:
         raise ValueError(f"{model} needs H and W divisible by {multiple}, got {h}x{w}; crop or "
                          f"pad to e.g. {h - h % multiple or multiple}x{w - w % multiple or multiple}")
@@ -59,6 +66,8 @@ class InpaintingModel(nn.Module):
 
     #: H and W must be divisible by this
     size_multiple: int = 1
+    #: and at least this large (None: ``size_multiple``)
+    min_size: int | None = None
 
     def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
         """The raw prediction (N, 3, H, W) from a zero-filled ``masked`` image and a float
@@ -66,7 +75,8 @@ class InpaintingModel(nn.Module):
         raise NotImplementedError
 
     def forward(self, masked: Tensor, mask: Tensor) -> Tensor:
-        check_inputs(masked, mask, self.size_multiple, type(self).__name__)
+        check_inputs(masked, mask, self.size_multiple, type(self).__name__,
+                     self.min_size or self.size_multiple)
         hole = mask.bool()
         masked = masked.masked_fill(hole, 0.0)
         pred = self.predict(masked, hole.to(masked.dtype))

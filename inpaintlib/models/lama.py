@@ -23,7 +23,7 @@ The generator (27,048,835 parameters at the paper's size)::
     -> reflect-pad 3, conv 7x7 64 -> 3, sigmoid                              (N, 3, H, W)
 
 FFT runs in float32 even under autocast (cuFFT/pocketfft need it for arbitrary sizes).
-H and W must be divisible by 8.
+H and W must be divisible by 8 and at least 16.
 """
 
 from __future__ import annotations
@@ -141,9 +141,13 @@ class LamaFourier(InpaintingModel):
     """
 
     size_multiple = 8
+    min_size = 16      # the 3x3 reflect padding at 1/8 resolution needs 2x2 maps
 
     def __init__(self, channels: int = 64, blocks: int = 9, ratio: float = 0.75):
         super().__init__()
+        if not 0 < int(8 * channels * ratio) < 8 * channels:
+            raise ValueError(f"ratio must leave both a local and a global part of the "
+                             f"{8 * channels} bottleneck channels, got ratio={ratio}")
         self.config = dict(channels=channels, blocks=blocks, ratio=ratio)
         c = channels
         self.pad = nn.ReflectionPad2d(3)

@@ -5,7 +5,7 @@ layers followed by five up-scaling transposed-convolution layers, about 12M para
 This module builds exactly that and nothing more::
 
     cat(masked, mask)                     (N, 4, H, W)
-    down 1..5: conv k4 s2 p1 [+ BN] + LeakyReLU(0.2)     H/2 ... H/32, widths w1..w5
+    down 1..5: conv k4 s2 p1 [+ BN on 2-4] + LeakyReLU(0.2)   H/2 ... H/32, widths w1..w5
     up 5..2:   ConvTranspose k3 s2 p1 op1 + BN + ReLU, then cat with the encoder
                feature map of the same size (the U-Net skip)
     up 1:      ConvTranspose k3 s2 p1 op1 -> 3 channels, sigmoid          (N, 3, H, W)
@@ -43,9 +43,11 @@ class UNetCNN(InpaintingModel):
             raise ValueError(f"the paper's CNN has five levels: give 5 widths, got {widths}")
         self.config = dict(widths=widths)
         ins = (4,) + widths[:-1]
+        # BatchNorm on the inner down layers only: not on the first (raw pixels), not on the
+        # innermost, whose map is 1x1 at 32 px (BN would see one value per channel and image).
         self.down = nn.ModuleList(
-            nn.Sequential(nn.Conv2d(i, o, 4, stride=2, padding=1, bias=k == 0),
-                          *([nn.BatchNorm2d(o)] if k else []), nn.LeakyReLU(0.2))
+            nn.Sequential(nn.Conv2d(i, o, 4, stride=2, padding=1, bias=k in (0, 4)),
+                          *([nn.BatchNorm2d(o)] if k in (1, 2, 3) else []), nn.LeakyReLU(0.2))
             for k, (i, o) in enumerate(zip(ins, widths)))
         # up[k] takes the features at level k+1 (1/2**(k+1) size) to level k.
         up = []

@@ -1,0 +1,34 @@
+"""The benchmark commands run and report what they promise (no timing assertions: speed is
+measured by `python -m inpaintlib bench`, not by tests)."""
+
+from __future__ import annotations
+
+import pytest
+
+from inpaintlib.__main__ import main
+from inpaintlib.analysis import count_parameters
+from inpaintlib.benchmarks import bench_models
+from inpaintlib.models import build
+
+
+def test_bench_models_rows():
+    rows = bench_models(["cnn", "unet", "telea"], preset="tiny", batch=2, repeats=1, progress=False)
+    assert [r["model"] for r in rows] == ["cnn", "unet", "telea"]
+    assert [r["size"] for r in rows] == [96, 32, 96]            # paper 2's models at CIFAR size
+    assert rows[0]["preset"] == "tiny" and rows[1]["preset"] == "paper"   # unet has no "tiny"
+    assert rows[0]["params"] == count_parameters(build("cnn", "tiny"))
+    assert rows[0]["gflops"] > 0 and rows[2]["gflops"] == 0
+    assert all(r["infer_img_s"] > 0 for r in rows)
+
+
+def test_bench_models_command(capsys):
+    assert main(["bench", "models", "--models", "wavemix", "--preset", "tiny", "--batch", "2",
+                 "--repeats", "1", "--size", "32"]) == 0
+    out = capsys.readouterr().out
+    assert "Inference, batch 2, cpu" in out
+    assert f"{count_parameters(build('wavemix', 'tiny')):,}" in out
+
+
+def test_bench_models_names_unknown_models():
+    with pytest.raises(ValueError, match="unknown models"):
+        bench_models(["transformer"], progress=False)
