@@ -53,9 +53,9 @@ def _bench(args: argparse.Namespace) -> int:
     if args.target == "dwt":
         rows = benchmarks.bench_dwt(tuple(args.shape), levels=args.levels, threads=args.threads,
                                     repeats=args.repeats or 7, device=args.device)
-        print(benchmarks.format_rows(
-            rows, f"Haar DWT, {args.levels} level(s), input {tuple(args.shape)} float32, "
-                  f"{torch.get_num_threads()} thread(s), {args.device}"))
+        print(f"Haar DWT, {args.levels} level(s), input {tuple(args.shape)} float32, "
+              f"{torch.get_num_threads()} thread(s), {args.device}")
+        print(format_table(rows))
         return 0
     rows = benchmarks.bench_models(args.models, preset=args.preset, batch=args.batch,
                                    size=args.size, device=args.device, threads=args.threads,

@@ -71,15 +71,6 @@ def bench_dwt(shape: tuple[int, int, int, int] = (40, 144, 48, 48), levels: int 
     return rows
 
 
-def format_rows(rows: list[dict], title: str) -> str:
-    """A fixed-width table of benchmark rows."""
-    width = max(len(r["what"]) for r in rows)
-    lines = [title, f"{'':<{width}}  {'ms':>8}  {'speed-up':>8}  {'x copy':>7}"]
-    lines += [f"{r['what']:<{width}}  {r['ms']:8.1f}  {r['speedup_vs_pytorch_wavelets']:7.2f}x  "
-              f"{r['x_copy']:6.2f}x" for r in rows]
-    return "\n".join(lines)
-
-
 def bench_models(names: list[str] | None = None, preset: str | None = None, batch: int = 40,
                  size: int | None = None, device: str = "cpu", threads: int | None = 2,
                  repeats: int = 3, amp: bool = False, progress: bool = True) -> list[dict]:
@@ -94,7 +85,7 @@ def bench_models(names: list[str] | None = None, preset: str | None = None, batc
     """
     from tqdm import tqdm
 
-    from .models import PRESETS, build
+    from .models import PRESETS
     from .models import names as all_names
 
     names = names or all_names()
@@ -106,15 +97,16 @@ def bench_models(names: list[str] | None = None, preset: str | None = None, batc
         torch.set_num_threads(threads)
     try:
         return [_bench_one(name, preset if preset in PRESETS[name] else None, batch, size,
-                           device, repeats, amp, build)
+                           device, repeats, amp)
                 for name in tqdm(names, desc="models", disable=not progress)]
     finally:
         torch.set_num_threads(previous_threads)
 
 
 def _bench_one(name: str, use: str | None, batch: int, size: int | None, device: str,
-               repeats: int, amp: bool, build) -> dict:
+               repeats: int, amp: bool) -> dict:
     """One row of :func:`bench_models`."""
+    from .models import build
     model = build(name, use).to(device).eval()
     side = size or NATIVE_SIZE.get(name, 96)
     gen = torch.Generator().manual_seed(0)

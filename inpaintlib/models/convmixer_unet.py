@@ -116,7 +116,3 @@ class UNet(InpaintingModel):
         y = self.drop1(_join(self.dec1(y), s1, self.skip))
         return self.head(y)
 
-
-def convmixer_unet(**cfg) -> UNet:
-    """The U-Net with the fused ConvMixer encoder (``UNet(fused=True, ...)``)."""
-    return UNet(fused=True, **cfg)
