@@ -3,15 +3,22 @@
     download {stl10,cifar10}            fetch, verify and unpack a dataset (resumable)
     run-notebooks [--profile P] [--only NN ...] [--in-place]
                                         execute the numbered notebooks headless
+    train --model M [--preset P] [--epochs E] [--batch B] [--out DIR] [--resume] ...
+                                        train a model (AdamW -> SGD, AMP, checkpoints);
+                                        under torchrun: DistributedDataParallel
+    evaluate (--checkpoint PT | --model M) [--split S] [--masks K] [--n N]
+                                        metrics (and FID if available) on a fixed mask set
     bench dwt [--shape N C H W] [--levels J] [--threads T]
                                         time the Haar DWT backends (forward+backward)
-    bench models [--models M ...] [--preset P] [--batch B] [--amp]
-                                        parameters, GFLOPs and inference images/s per model
+    bench models [--models M ...] [--preset P] [--batch B] [--amp] [--no-train]
+                                        parameters, GFLOPs, inference and training images/s
+                                        and seconds per 80k-image epoch, per model
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -45,6 +52,74 @@ def _run_notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train(args: argparse.Namespace) -> int:
+    from .paths import runs_dir
+    from .train import NonFiniteLossError, TrainConfig, Trainer
+    out = args.out or str(runs_dir() / "checkpoints" / (args.preset or "paper") / args.model)
+    cfg = TrainConfig(model=args.model, preset=args.preset, dataset=args.dataset, size=args.size,
+                      train_images=args.train_images, val_images=args.val_images, masks=args.masks,
+                      val_masks=args.val_masks, epochs=args.epochs,
+                      sgd_epochs=args.epochs // 2 if args.sgd_epochs is None else args.sgd_epochs,
+                      batch=args.batch, lr=args.lr, loss=args.loss, amp=args.amp, seed=args.seed,
+                      device=args.device, workers=args.workers, out=out)
+    try:
+        result = Trainer(cfg).fit(resume=args.resume)
+    except (NonFiniteLossError, FileExistsError, ValueError) as err:
+        print(f"train: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    if int(os.environ.get("RANK", "0")) == 0:
+        best = result.best
+        print(f"done: {out}/last.pt; best.pt from epoch {best['epoch']} (val SSIM {best['val_ssim']:.4f})")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    import torch
+
+    from .analysis import format_table
+    from .data import MaskedImages, load_dataset
+    from .evaluate import evaluate
+    from .io import atomic_write
+    from .masks import fixed_masks
+    from .models import build
+    from .paths import runs_dir
+    from .runtime import choose_device
+    from .train import load_checkpoint
+    device = choose_device(args.device)
+    if args.checkpoint:
+        model, _ = load_checkpoint(args.checkpoint, device)
+        label, out = args.checkpoint, Path(args.out or Path(args.checkpoint).parent)
+    else:
+        model = build(args.model, args.preset).to(device).eval()
+        has_weights = any(True for _ in model.parameters())
+        label = f"{args.model} (untrained)" if has_weights else args.model
+        out = Path(args.out or runs_dir() / "eval" / args.model)
+    images = load_dataset(args.dataset, args.split, size=args.size)
+    if args.n is not None:
+        images = torch.utils.data.Subset(images, range(min(args.n, len(images))))
+    data = MaskedImages(images, fixed_masks(args.masks, args.size, 10_000))
+    result = evaluate(model, data, batch=args.batch, device=device,
+                      fid=None if args.fid == "off" else "auto")
+    summary = result.summary
+    print(f"{label} on {args.dataset} {args.split} ({len(data)} images), {args.masks} masks")
+    print(format_table([{k: v for k, v in summary.items() if k != "fid"}]))
+    print(f"FID: {summary['fid']:.3f}" if result.fid is not None else f"FID: n/a ({result.fid_note})")
+    print("\nby mask coverage\n" + format_table(result.by_coverage(),
+                                                 ["coverage", "images", "l1", "psnr", "ssim", "ssim_hole"]))
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"eval_{args.dataset}_{args.split}_{args.masks}"
+    report = {"model": label, "dataset": args.dataset, "split": args.split, "masks": args.masks,
+              "images": len(data), "summary": summary, "fid_note": result.fid_note,
+              "by_coverage": result.by_coverage()}
+    atomic_write(out / f"{stem}.json", lambda fh: fh.write(json.dumps(report, indent=2).encode()))
+    print(f"saved {out / (stem + '.json')}")
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     import torch
 
@@ -59,8 +134,8 @@ def _bench(args: argparse.Namespace) -> int:
         return 0
     rows = benchmarks.bench_models(args.models, preset=args.preset, batch=args.batch,
                                    size=args.size, device=args.device, threads=args.threads,
-                                   repeats=args.repeats or 3, amp=args.amp)
-    print(f"Inference, batch {args.batch}, {args.device}, {torch.get_num_threads()} thread(s), "
+                                   repeats=args.repeats or 3, amp=args.amp, train=not args.no_train)
+    print(f"Batch {args.batch}, {args.device}, {torch.get_num_threads()} thread(s), "
           f"{'autocast' if args.amp else 'float32'}")
     print(format_table(rows))
     return 0
@@ -84,6 +159,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--in-place", action="store_true",
                    help="re-execute the committed notebooks with their defaults and overwrite them")
     p.set_defaults(func=_run_notebooks)
+    p = sub.add_parser("train", help="train a model (checkpoints, resume, AMP, torchrun)")
+    p.add_argument("--model", required=True, help="model name (see inpaintlib.models.names())")
+    p.add_argument("--preset", help="model preset, e.g. quick (default: the paper's size)")
+    p.add_argument("--dataset", default="auto", help="stl10, cifar10, samples or auto (default)")
+    p.add_argument("--size", type=int, default=96, help="image side in pixels (default 96)")
+    p.add_argument("--train-images", type=int, help="use the first N training images (default all)")
+    p.add_argument("--val-images", type=int, default=1000, help="validation images (default 1000)")
+    p.add_argument("--masks", default="train", help="training masks: LaMa preset, box<k>, square<a>-<b>")
+    p.add_argument("--val-masks", default="medium", help="fixed validation mask set (default medium)")
+    p.add_argument("--epochs", type=int, default=100, help="epochs (default 100, the paper's)")
+    p.add_argument("--sgd-epochs", type=int, help="final epochs on SGD (default half of --epochs)")
+    p.add_argument("--batch", type=int, default=40, help="global batch size (default 40)")
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--loss", default="ssim_mae", choices=["ssim_mae", "mse"])
+    p.add_argument("--amp", default="auto", choices=["auto", "bf16", "fp16", "off"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--workers", type=int, default=2, help="data-loading processes (default 2)")
+    p.add_argument("--out", help="output folder (default runs/checkpoints/<preset>/<model>)")
+    p.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("evaluate", help="metrics of a checkpoint or model on a fixed mask set")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--checkpoint", help="a trainer checkpoint (last.pt or best.pt)")
+    which.add_argument("--model", help="a model without checkpoint, e.g. telea")
+    p.add_argument("--preset", help="with --model: its preset")
+    p.add_argument("--dataset", default="auto")
+    p.add_argument("--split", default="test", choices=["train", "val", "test"])
+    p.add_argument("--size", type=int, default=96)
+    p.add_argument("--masks", default="medium", help="fixed mask set: thick, medium, thin, ... (default medium)")
+    p.add_argument("--n", type=int, help="evaluate the first N images (default all)")
+    p.add_argument("--batch", type=int, default=40)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--fid", default="auto", choices=["auto", "off"], help="Inception FID if available")
+    p.add_argument("--out", help="folder for the JSON report (default: the checkpoint's folder)")
+    p.set_defaults(func=_evaluate)
+
     p = sub.add_parser("bench", help="speed benchmarks")
     p.add_argument("target", choices=["dwt", "models"], help="what to time")
     p.add_argument("--shape", type=int, nargs=4, default=[40, 144, 48, 48], metavar=("N", "C", "H", "W"),
@@ -94,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=40, help="models: batch size (default 40, the paper's)")
     p.add_argument("--size", type=int, help="models: image side (default 96; 32 for unet models)")
     p.add_argument("--amp", action="store_true", help="models: autocast (bf16 CPU, fp16 CUDA)")
+    p.add_argument("--no-train", action="store_true", help="models: inference only (training is slow on CPUs)")
     p.add_argument("--threads", type=int, default=2, help="CPU threads (default 2, a laptop)")
     p.add_argument("--repeats", type=int, default=None, help="timed repeats (dwt 7, models 3)")
     p.add_argument("--device", default="cpu")

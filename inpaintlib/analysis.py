@@ -117,11 +117,13 @@ def parameter_table(model: nn.Module, depth: int = 1) -> list[dict]:
 
 def format_table(rows: list[dict], columns: list[str] | None = None) -> str:
     """Rows of dicts as a fixed-width text table (ints with thousands separators, floats
-    with 3 decimals, ``share`` columns as percentages)."""
+    with 3 decimals, ``share`` columns as percentages, None as "-")."""
     columns = columns or list(rows[0])
 
     def fmt(key: str, v) -> str:
-        if isinstance(v, bool) or v is None:
+        if v is None:
+            return "-"
+        if isinstance(v, bool):
             return str(v)
         if isinstance(v, int):
             return f"{v:,}"
@@ -130,7 +132,7 @@ def format_table(rows: list[dict], columns: list[str] | None = None) -> str:
         return str(v)
     cells = [[fmt(c, r.get(c, "")) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    numeric = [all(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool)
+    numeric = [all(r.get(c) is None or isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool)
                    for r in rows) for c in columns]
     line = lambda vals: "  ".join(v.rjust(w) if num else v.ljust(w)  # noqa: E731
                                   for v, w, num in zip(vals, widths, numeric)).rstrip()

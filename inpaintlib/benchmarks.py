@@ -1,7 +1,9 @@
 """Speed measurements (``python -m inpaintlib bench ...``). Timing belongs here, not in tests.
 
 ``bench_models`` measures every inpainting model the way the paper's Table 1 does:
-parameters, forward GFLOPs per image, and inference images per second at batch 40.
+parameters, forward GFLOPs per image, inference and training images per second at batch
+40, and the training seconds one epoch of 80,000 images (the paper's unit: STL-10's
+training split) would take at that speed.
 
 ``bench_dwt`` times forward + backward of the Haar DWT backends on a WaveMix-sized
 activation, next to two plain copies of the same tensor into preallocated memory: each
@@ -19,6 +21,9 @@ import torch
 
 from .analysis import count_flops, count_parameters
 from .wavelets import BACKENDS, DWT
+
+#: Images in one training epoch of the first paper (80 % of STL-10's 100,000 unlabeled).
+EPOCH_IMAGES = 80_000
 
 #: The input size each model is benchmarked at: STL-10's 96 px, CIFAR-10's 32 px for the
 #: second paper's models.
@@ -73,14 +78,19 @@ def bench_dwt(shape: tuple[int, int, int, int] = (40, 144, 48, 48), levels: int 
 
 def bench_models(names: list[str] | None = None, preset: str | None = None, batch: int = 40,
                  size: int | None = None, device: str = "cpu", threads: int | None = 2,
-                 repeats: int = 3, amp: bool = False, progress: bool = True) -> list[dict]:
-    """Inference throughput of each model in eval mode under ``torch.inference_mode``.
+                 repeats: int = 3, amp: bool = False, train: bool = True,
+                 progress: bool = True) -> list[dict]:
+    """Inference throughput of each model in eval mode under ``torch.inference_mode``, and
+    (``train``) training throughput: forward, the 3:1 SSIM + MAE loss, backward and an
+    AdamW step, in training mode.
 
     ``preset``: applied to models that have it, the others run at the paper's size (the
     row's ``preset`` says which was used). ``size``:
     None = :data:`NATIVE_SIZE` (96 px, 32 px for unet / convmixer_unet). ``amp``: bf16
-    autocast on CPU, fp16 on CUDA. Returns rows ``{"model", "preset", "size", "params",
-    "gflops", "infer_img_s"}``; GFLOPs are one image's forward pass as counted by
+    autocast on CPU, fp16 on CUDA (training: with a gradient scaler). Returns rows
+    ``{"model", "preset", "size", "params", "gflops", "infer_img_s", "train_img_s",
+    "epoch_s"}``; ``epoch_s`` = :data:`EPOCH_IMAGES` / ``train_img_s``; models without
+    weights (classical) get None for both. GFLOPs are one image's forward pass as counted by
     ``torch.utils.flop_counter`` (convolutions and matrix products; FFTs are not counted).
     """
     from tqdm import tqdm
@@ -97,15 +107,16 @@ def bench_models(names: list[str] | None = None, preset: str | None = None, batc
         torch.set_num_threads(threads)
     try:
         return [_bench_one(name, preset if preset in PRESETS[name] else None, batch, size,
-                           device, repeats, amp)
+                           device, repeats, amp, train)
                 for name in tqdm(names, desc="models", disable=not progress)]
     finally:
         torch.set_num_threads(previous_threads)
 
 
 def _bench_one(name: str, use: str | None, batch: int, size: int | None, device: str,
-               repeats: int, amp: bool) -> dict:
+               repeats: int, amp: bool, train: bool) -> dict:
     """One row of :func:`bench_models`."""
+    from .losses import SSIMMAELoss
     from .models import build
     model = build(name, use).to(device).eval()
     side = size or NATIVE_SIZE.get(name, 96)
@@ -123,6 +134,27 @@ def _bench_one(name: str, use: str | None, batch: int, size: int | None, device:
         if device.startswith("cuda"):
             torch.cuda.synchronize()
     ms = time_ms(step, repeats=repeats, warmup=1)
-    return {"model": name, "preset": use or "paper", "size": side,
-            "params": count_parameters(model), "gflops": flops / 1e9,
-            "infer_img_s": batch / (ms / 1e3)}
+    row = {"model": name, "preset": use or "paper", "size": side,
+           "params": count_parameters(model), "gflops": flops / 1e9,
+           "infer_img_s": batch / (ms / 1e3), "train_img_s": None, "epoch_s": None}
+    if train and row["params"] > 0:
+        target = img.to(device)
+        model.train()
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+        scaler = torch.amp.GradScaler("cuda", enabled=amp and device.startswith("cuda"))
+        loss_fn = SSIMMAELoss()
+
+        def train_step(model=model, masked=masked, mask=mask):
+            with torch.autocast(device.split(":")[0], dtype=dtype, enabled=amp):
+                pred = model(masked, mask)
+            loss = loss_fn(pred, target)
+            opt.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+            if device.startswith("cuda"):
+                torch.cuda.synchronize()
+        ms = time_ms(train_step, repeats=repeats, warmup=1)
+        row["train_img_s"] = batch / (ms / 1e3)
+        row["epoch_s"] = EPOCH_IMAGES / row["train_img_s"]
+    return row

@@ -1,39 +1,197 @@
-"""Image-quality metrics, one value per image.
+"""Image-quality metrics, one value per image, over the whole image or the hole only.
 
-* :func:`dice`: the second paper's Dice coefficient on intensities,
-  ``2 * sum(y * y_hat) / sum(y + y_hat)`` over all pixels (or over the hole only).
-  torchmetrics' ``DiceScore`` is for discrete labels (segmentation), not for intensities,
-  so this one formula is written here.
+Every function takes ``pred`` and ``target`` (N, C, H, W) in [0, 1] and an optional
+``mask`` (N, 1, H, W), 1 = hole, and returns an (N,) float tensor. With ``mask`` only the
+hole pixels count (an image without a hole gets NaN); without it, every pixel does. The
+first paper reports whole-image numbers; hole-only numbers are what tell models apart,
+because known pixels are copied exactly and only dilute the error.
 
-Dice was made for binary masks. On intensities in [0, 1] it is *not* 1 for a perfect
-prediction (``y_hat = y`` scores ``sum(y**2) / sum(y)``), and it does not peak at the
-truth: raising ``y_hat`` at any pixel whose ``y`` exceeds ``Dice / 2`` raises the score,
-so on low-contrast images white holes beat a perfect inpainting. Report it to compare
-with the second paper; compare models with errors in the holes.
+| metric | scale | better | source |
+|---|---|---|---|
+| :func:`l1` | mean absolute error on the **0-255** scale | lower | one line |
+| :func:`l2` | mean squared error on the **0-255** scale | lower | one line |
+| :func:`psnr` | dB, ``data_range`` 1 | higher | torchmetrics |
+| :func:`ssim` | [-1, 1]; Gaussian 11, sigma 1.5, ``data_range`` 1 | higher | torchmetrics |
+| :func:`dice` | the second paper's Dice on intensities | see below | one line |
+
+L1 and L2 use the 0-255 scale because the first paper's Tables 2 and 3 (L1 0.2-1.0, L2
+5-115 with 8-12 px holes in 96 px images) only make sense on it: multiply a [0, 1] error
+by 255 (L1) or 255**2 (L2).
+
+SSIM over the whole image is the mean of torchmetrics' SSIM map without its 5 px
+reflect-padded border, which makes it equal to scikit-image's ``structural_similarity``
+(``gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=1``) and to
+Wang et al.'s definition; hole-only SSIM averages the full map over the hole pixels
+(whose 11 px windows reach 5 px into the known pixels around the hole).
+
+:func:`dice` is ``2 * sum(y * y_hat) / sum(y + y_hat)``. torchmetrics' ``DiceScore`` is for
+discrete labels (segmentation), not for intensities, so this one formula is written
+here. Dice was made for binary masks. On intensities in [0, 1] it is *not* 1 for a
+perfect prediction (``y_hat = y`` scores ``sum(y**2) / sum(y)``), and it does not peak at
+the truth: raising ``y_hat`` at any pixel whose ``y`` exceeds ``Dice / 2`` raises the
+score, so on low-contrast images white holes beat a perfect inpainting. Report it to
+compare with the second paper; compare models with errors in the holes.
+
+FID (:func:`make_fid`) compares feature statistics of two *sets* of images, so it is not
+per image: torchmetrics' ``FrechetInceptionDistance``, with the standard Inception
+features when torch-fidelity and its weights are installed, or any feature extractor.
 """
 
 from __future__ import annotations
 
+import math
+
 import torch
-from torch import Tensor
+from torch import Tensor, nn
+from torchmetrics.functional.image import (peak_signal_noise_ratio,
+                                           structural_similarity_index_measure)
+
+from .losses import SSIM_SETTINGS
+
+#: Names of :func:`image_metrics`' whole-image metrics; ``<name>_hole`` are the hole-only ones.
+METRICS = ("l1", "l2", "psnr", "ssim", "dice")
+#: Which direction is better, for tables and "best" choices.
+HIGHER_IS_BETTER = {"l1": False, "l2": False, "psnr": True, "ssim": True, "dice": True}
 
 
-def dice(pred: Tensor, target: Tensor, mask: Tensor | None = None, eps: float = 1e-8) -> Tensor:
-    """Dice coefficient per image: (N,) from ``pred``, ``target`` (N, C, H, W) in [0, 1].
-
-    ``mask`` (N, 1, H, W), 1 = hole: count only hole pixels (an image without holes gets
-    NaN). Without it, all pixels count, as in the paper.
-    """
+def _check(pred: Tensor, target: Tensor, mask: Tensor | None) -> tuple[Tensor, Tensor, Tensor | None]:
     if pred.shape != target.shape or pred.ndim != 4:
         raise ValueError(f"pred and target must have the same shape (N, C, H, W), got "
                          f"{tuple(pred.shape)} and {tuple(target.shape)}")
-    pred, target = pred.float(), target.float()
+    if mask is not None:
+        n, _, h, w = pred.shape
+        if mask.shape != (n, 1, h, w):
+            raise ValueError(f"mask must have shape (N, 1, H, W) = {(n, 1, h, w)}, got {tuple(mask.shape)}")
+        mask = mask.float().expand_as(pred)
+    return pred.float(), target.float(), mask
+
+
+def _mean(values: Tensor, weight: Tensor | None) -> Tensor:
+    """Per-image mean of ``values`` (N, ...), over ``weight`` > 0 only when given (NaN if none)."""
+    if weight is None:
+        return values.flatten(1).mean(1)
+    total = weight.flatten(1).sum(1)
+    return torch.where(total > 0, (values * weight).flatten(1).sum(1) / total.clamp_min(1), torch.nan)
+
+
+def l1(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
+    """Mean absolute error per image on the 0-255 scale: (N,)."""
+    pred, target, mask = _check(pred, target, mask)
+    return 255 * _mean((pred - target).abs(), mask)
+
+
+def l2(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
+    """Mean squared error per image on the 0-255 scale (255**2 x the [0, 1] MSE): (N,)."""
+    pred, target, mask = _check(pred, target, mask)
+    return 255**2 * _mean((pred - target).square(), mask)
+
+
+def psnr(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
+    """Peak signal-to-noise ratio per image in dB (``data_range`` 1): (N,).
+
+    Identical images give ``inf``. With ``mask``, the mean squared error is taken over the
+    hole pixels only (torchmetrics on each image's hole pixels).
+    """
+    pred, target, mask = _check(pred, target, mask)
     if mask is None:
-        inter = (pred * target).flatten(1).sum(1)
-        total = (pred + target).flatten(1).sum(1)
-        return 2 * inter / total.clamp_min(eps)
-    weight = mask.float().expand_as(pred)
+        return peak_signal_noise_ratio(pred, target, data_range=1.0, reduction="none", dim=(1, 2, 3))
+    out = torch.full((len(pred),), torch.nan, device=pred.device)
+    for i, hole in enumerate(mask.bool()):
+        if hole.any():
+            out[i] = peak_signal_noise_ratio(pred[i][hole], target[i][hole], data_range=1.0)
+    return out
+
+
+def ssim_map(pred: Tensor, target: Tensor) -> Tensor:
+    """torchmetrics' SSIM map (N, C, H, W) (Gaussian 11, sigma 1.5, ``data_range`` 1),
+    computed on reflect-padded images, so the outer 5 px rest partly on mirrored pixels."""
+    pred, target, _ = _check(pred, target, None)
+    _, full = structural_similarity_index_measure(pred, target, reduction="none",
+                                                  return_full_image=True, **SSIM_SETTINGS)
+    return full
+
+
+#: Border (px) torchmetrics' SSIM map computes on padding: half the 11 px window.
+SSIM_BORDER = (SSIM_SETTINGS["kernel_size"] - 1) // 2
+
+
+def ssim(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
+    """Structural similarity per image: (N,).
+
+    Whole image: mean of the SSIM map without its :data:`SSIM_BORDER` px border (equal to
+    scikit-image's). With ``mask``: mean of the full map over the hole pixels.
+    """
+    pred, target, mask = _check(pred, target, mask)
+    full = ssim_map(pred, target)
+    if mask is None:
+        b = SSIM_BORDER
+        if min(pred.shape[-2:]) <= 2 * b:
+            raise ValueError(f"SSIM needs images larger than {2 * b} px, got {tuple(pred.shape[-2:])}")
+        return full[..., b:-b, b:-b].flatten(1).mean(1)
+    return _mean(full, mask)
+
+
+def dice(pred: Tensor, target: Tensor, mask: Tensor | None = None, eps: float = 1e-8) -> Tensor:
+    """The second paper's Dice coefficient per image: (N,). With ``mask``, hole pixels only."""
+    pred, target, mask = _check(pred, target, mask)
+    weight = torch.ones_like(pred) if mask is None else mask
     inter = (pred * target * weight).flatten(1).sum(1)
     total = ((pred + target) * weight).flatten(1).sum(1)
-    has_hole = weight.flatten(1).sum(1) > 0
-    return torch.where(has_hole, 2 * inter / total.clamp_min(eps), torch.nan)
+    has_pixels = weight.flatten(1).sum(1) > 0
+    return torch.where(has_pixels, 2 * inter / total.clamp_min(eps), torch.nan)
+
+
+_FUNCTIONS = {"l1": l1, "l2": l2, "psnr": psnr, "ssim": ssim, "dice": dice}
+
+
+def image_metrics(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> dict[str, Tensor]:
+    """Every metric per image: ``{"l1": (N,), ..., "dice": (N,)}`` over whole images, plus
+    ``"l1_hole"`` ... ``"dice_hole"`` when ``mask`` is given."""
+    out = {name: fn(pred, target) for name, fn in _FUNCTIONS.items()}
+    if mask is not None:
+        out.update({f"{name}_hole": fn(pred, target, mask) for name, fn in _FUNCTIONS.items()})
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# FID
+# ---------------------------------------------------------------------------------------
+
+class FIDUnavailable(RuntimeError):
+    """FID cannot be computed here; the message says why in one line."""
+
+
+def make_fid(feature: nn.Module | None = None, image_size: int = 96):
+    """torchmetrics' ``FrechetInceptionDistance`` taking float images in [0, 1].
+
+    ``feature=None``: the standard 2048-d InceptionV3 pool features, which need the
+    optional torch-fidelity package (``pip install -e '.[fid]'``) and its weights (a
+    download on first use). If either is missing this raises :class:`FIDUnavailable`
+    saying which. ``feature``: any module mapping (N, 3, H, W) float images in [0, 1] to
+    (N, D) features (D must be fixed); ``image_size`` is the side of the dummy image used
+    to find D. Use ``fid.update(images, real=True/False)`` then ``fid.compute()``.
+
+    FIDs from different feature extractors are different numbers: only the Inception
+    one compares with published values.
+    """
+    from torchmetrics.image.fid import FrechetInceptionDistance
+    from torchmetrics.utilities.imports import _TORCH_FIDELITY_AVAILABLE
+
+    if feature is not None:
+        return FrechetInceptionDistance(feature=feature, normalize=True,
+                                        input_img_size=(3, image_size, image_size))
+    if not _TORCH_FIDELITY_AVAILABLE:
+        raise FIDUnavailable("FID needs the Inception features of torch-fidelity, which is not "
+                             "installed (pip install -e '.[fid]' on a machine where torchvision works)")
+    try:
+        return FrechetInceptionDistance(feature=2048, normalize=True)
+    except Exception as err:  # noqa: BLE001 (weights download or torchvision failure)
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise FIDUnavailable(f"FID's Inception weights could not be loaded: {first}") from err
+
+
+def finite_mean(values: Tensor) -> float:
+    """Mean of the finite entries of ``values`` (NaN for images without holes and inf
+    PSNRs of perfect images are left out); NaN when none is finite."""
+    values = values[torch.isfinite(values)]
+    return float(values.double().mean()) if len(values) else math.nan

@@ -86,3 +86,14 @@ def _isolated_outputs(tmp_path, monkeypatch):
     monkeypatch.setenv("INPAINT_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("INPAINT_FIGURES", str(tmp_path / "figures"))
     monkeypatch.setenv("INPAINT_RUNS", str(tmp_path / "runs"))
+
+
+@pytest.fixture
+def committed_masks(tmp_path):
+    """The repository's fixed evaluation mask sets, copied into the isolated data folder
+    (generating a 10,000-mask set takes seconds; tests should not pay for it)."""
+    import shutil
+    from pathlib import Path
+    source = Path(__file__).resolve().parents[1] / "data" / "masks"
+    shutil.copytree(source, tmp_path / "data" / "masks")
+    return tmp_path / "data" / "masks"

@@ -19,13 +19,20 @@ def test_bench_models_rows():
     assert rows[0]["params"] == count_parameters(build("cnn", "tiny"))
     assert rows[0]["gflops"] > 0 and rows[2]["gflops"] == 0
     assert all(r["infer_img_s"] > 0 for r in rows)
+    assert rows[0]["train_img_s"] > 0 and rows[0]["epoch_s"] == pytest.approx(80_000 / rows[0]["train_img_s"])
+    assert rows[2]["train_img_s"] is None and rows[2]["epoch_s"] is None     # nothing to train
+
+
+def test_bench_models_can_skip_training():
+    rows = bench_models(["cnn"], preset="tiny", batch=2, repeats=1, train=False, progress=False)
+    assert rows[0]["train_img_s"] is None and rows[0]["infer_img_s"] > 0
 
 
 def test_bench_models_command(capsys):
     assert main(["bench", "models", "--models", "wavemix", "--preset", "tiny", "--batch", "2",
                  "--repeats", "1", "--size", "32"]) == 0
     out = capsys.readouterr().out
-    assert "Inference, batch 2, cpu" in out
+    assert "Batch 2, cpu" in out and "train_img_s" in out and "epoch_s" in out
     assert f"{count_parameters(build('wavemix', 'tiny')):,}" in out
 
 

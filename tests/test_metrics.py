@@ -56,3 +56,127 @@ def test_hole_only_dice_ignores_known_pixels_and_flags_images_without_holes():
 def test_dice_shape_errors():
     with pytest.raises(ValueError, match="same shape"):
         dice(torch.rand(1, 3, 4, 4), torch.rand(1, 3, 4, 5))
+
+
+# --- L1, L2, PSNR, SSIM, FID ----------------------------------------------------------
+
+from skimage.metrics import peak_signal_noise_ratio as sk_psnr  # noqa: E402
+from skimage.metrics import structural_similarity as sk_ssim  # noqa: E402
+
+from inpaintlib import metrics  # noqa: E402
+from inpaintlib.evaluate import evaluate  # noqa: E402
+
+
+def image_pair(n: int = 3, side: int = 40, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """A smooth-ish target and a noisy, slightly shifted prediction, both in [0, 1]."""
+    gen = torch.Generator().manual_seed(seed)
+    target = torch.nn.functional.avg_pool2d(torch.rand(n, 3, side, side, generator=gen), 3, 1, 1)
+    pred = (target + 0.08 * torch.randn(n, 3, side, side, generator=gen) + 0.03).clamp(0, 1)
+    return pred.double(), target.double()
+
+
+def test_ssim_equals_scikit_image_with_matched_settings():
+    pred, target = image_pair()
+    ours = metrics.ssim(pred, target)
+    for i in range(len(pred)):
+        ref = sk_ssim(target[i].permute(1, 2, 0).numpy(), pred[i].permute(1, 2, 0).numpy(),
+                      channel_axis=2, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
+                      data_range=1.0)
+        assert ours[i].item() == pytest.approx(ref, abs=1e-6)
+
+
+def test_psnr_equals_scikit_image():
+    pred, target = image_pair()
+    ours = metrics.psnr(pred, target)
+    for i in range(len(pred)):
+        assert ours[i].item() == pytest.approx(sk_psnr(target[i].numpy(), pred[i].numpy(), data_range=1.0),
+                                               rel=1e-6)
+
+
+def test_l1_and_l2_are_on_the_0_255_scale():
+    target = torch.zeros(2, 3, 8, 8)
+    pred = target.clone()
+    pred[0] = 0.1                                  # every pixel of image 0 off by 0.1
+    torch.testing.assert_close(metrics.l1(pred, target), torch.tensor([25.5, 0.0]))
+    torch.testing.assert_close(metrics.l2(pred, target), torch.tensor([25.5**2, 0.0]))
+
+
+def test_hole_metrics_see_only_the_hole():
+    pred, target = image_pair(n=2, seed=1)
+    mask = torch.zeros(2, 1, 40, 40, dtype=torch.float64)
+    mask[0, :, 10:30, 10:30] = 1                   # image 1 has no hole
+    # Change known pixels only, and (SSIM's 11 px window) only those > 5 px from the hole.
+    near = torch.zeros_like(mask)
+    near[0, :, 4:36, 4:36] = 1
+    spoiled = torch.where(near.bool().expand_as(pred), pred, 1 - pred)
+    for name in metrics.METRICS:
+        fn = getattr(metrics, name)
+        a, b = fn(pred, target, mask), fn(spoiled, target, mask)
+        assert a[0].item() == pytest.approx(b[0].item(), rel=1e-9), name
+        assert torch.isnan(a[1]), name
+    hole = mask[0].bool().expand(3, -1, -1)
+    assert metrics.l1(pred, target, mask)[0].item() == pytest.approx(
+        255 * (pred[0][hole] - target[0][hole]).abs().mean().item())
+
+
+def test_image_metrics_has_whole_and_hole_variants():
+    pred, target = image_pair(n=2)
+    mask = torch.ones(2, 1, 40, 40, dtype=torch.float64)
+    out = metrics.image_metrics(pred, target, mask)
+    assert sorted(out) == sorted([*metrics.METRICS, *(f"{m}_hole" for m in metrics.METRICS)])
+    assert all(v.shape == (2,) for v in out.values())
+    torch.testing.assert_close(out["l1"], out["l1_hole"])   # the hole is the whole image
+    with pytest.raises(ValueError, match="mask must have shape"):
+        metrics.l1(pred, target, mask[:, :, :20])
+
+
+class TinyFeatures(torch.nn.Module):
+    """A small fixed feature extractor: per-channel means and standard deviations of
+    4x4 average-pooled images (12 features)."""
+
+    def forward(self, x):
+        p = torch.nn.functional.avg_pool2d(x.float(), 4)
+        return torch.cat([p.mean((2, 3)), p.std((2, 3)), p[:, :, ::3, ::3].flatten(2).mean(2),
+                          p.amax((2, 3))], 1).double()
+
+
+def test_fid_path_with_a_small_feature_extractor():
+    gen = torch.Generator().manual_seed(0)
+    real = torch.rand(64, 3, 32, 32, generator=gen)
+    same = metrics.make_fid(TinyFeatures(), image_size=32)
+    same.update(real, real=True)
+    same.update(real, real=False)
+    shifted = metrics.make_fid(TinyFeatures(), image_size=32)
+    shifted.update(real, real=True)
+    shifted.update((real * 0.6 + 0.3), real=False)
+    assert abs(float(same.compute())) < 1e-6
+    assert float(shifted.compute()) > 0.05
+
+
+def test_inception_fid_says_why_it_cannot_run():
+    from torchmetrics.utilities.imports import _TORCH_FIDELITY_AVAILABLE
+    if _TORCH_FIDELITY_AVAILABLE:
+        pytest.skip("torch-fidelity is installed here")
+    with pytest.raises(metrics.FIDUnavailable, match="torch-fidelity"):
+        metrics.make_fid()
+
+
+def test_evaluate_reports_metrics_fid_and_coverage_bins():
+    from torch.utils.data import TensorDataset
+
+    from inpaintlib.models import build
+    gen = torch.Generator().manual_seed(0)
+    target = torch.rand(12, 3, 32, 32, generator=gen)
+    mask = torch.zeros(12, 1, 32, 32)
+    for i in range(12):
+        mask[i, :, : 2 + i, : 2 + i] = 1          # coverage 0.4 % .. 17.6 %
+    data = TensorDataset(target * (1 - mask), mask, target)
+    result = evaluate(build("telea"), data, batch=5, fid=TinyFeatures(), progress=False)
+    assert result.per_image["ssim"].shape == (12,)
+    assert result.fid is not None and result.fid > 0
+    bins = result.by_coverage()
+    assert sum(row["images"] for row in bins) == 12
+    assert [row["images"] for row in bins][:2] == [9, 3]          # sides 2-10 px vs 11-13 px
+    assert result.summary["l1"] == pytest.approx(result.per_image["l1"].mean())
+    auto = evaluate(build("telea"), data, batch=6, fid="auto", progress=False)
+    assert (auto.fid is None) == ("torch-fidelity" in auto.fid_note or "could not" in auto.fid_note)

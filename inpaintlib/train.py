@@ -1,0 +1,524 @@
+"""The trainer: the first paper's recipe, with the care a long GPU run needs.
+
+    from inpaintlib.train import TrainConfig, Trainer
+    result = Trainer(TrainConfig(model="wavemix", preset="quick", epochs=4, sgd_epochs=2,
+                                 out="runs/checkpoints/quick/wavemix")).fit()
+
+What it does, epoch by epoch (``epoch`` counts from 0):
+
+* **optimizer**: AdamW(lr 1e-3, betas 0.9/0.999, eps 1e-8, weight decay 0.01) for the
+  first ``epochs - sgd_epochs`` epochs, then a fresh SGD(lr 1e-3, momentum 0.9) for the
+  last ``sgd_epochs`` (paper: the last 50 of 100);
+* **data**: training images in a new order every epoch, each with a LaMa ``train`` mask
+  drawn on the fly; both are pure functions of ``(seed, epoch, index)``, so a run is
+  reproducible and can be resumed mid-epoch; validation on a *fixed* mask set
+  (:func:`inpaintlib.masks.fixed_masks`);
+* **mixed precision**: the forward pass and the loss's input run under autocast (bf16
+  on a CPU with native bf16, bf16 on a CUDA GPU that has it, fp16 with a gradient
+  scaler on older GPUs); the loss itself is computed in float32; ``channels_last`` on
+  CUDA;
+* **files** in ``out/``: ``config.json``; ``last.pt`` after every epoch (and on Ctrl-C),
+  ``best.pt`` whenever the validation SSIM improves, both written atomically and loadable
+  with ``torch.load(path, weights_only=True)``; ``history.csv`` with one row per epoch;
+* **safety**: ``fit(resume=True)`` continues from ``last.pt`` exactly where it stopped
+  (the same weights as an uninterrupted run); Ctrl-C finishes the current step, saves and
+  raises ``KeyboardInterrupt``; a NaN or infinite loss raises :class:`NonFiniteLossError`
+  before anything is saved, so ``last.pt`` stays the last good state;
+* **several GPUs or machines**: start the same command with ``torchrun``; each process
+  trains on its share of every batch (DistributedDataParallel) and rank 0 validates, logs
+  and writes the files.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import math
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+from . import metrics
+from .data import MaskedImages, load_dataset
+from .io import atomic_write
+from .losses import build_loss
+from .masks import MaskSampler, fixed_masks
+from .models import build
+from .runtime import bf16_supported, choose_device, seed_everything
+
+#: Bumped when the checkpoint layout changes.
+CHECKPOINT_FORMAT = 1
+#: Validation columns of ``history.csv`` (whole image unless ``_hole``).
+VAL_METRICS = ("ssim", "psnr", "l1", "ssim_hole", "l1_hole")
+#: Config fields that may differ between a run and its resumption.
+RESUMABLE_CHANGES = ("device", "workers", "progress", "out")
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became NaN or infinite; nothing of that step was saved."""
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run (saved as ``config.json`` and in checkpoints).
+
+    ``batch`` is the global batch (split over the processes of a ``torchrun`` launch).
+    ``train_images`` / ``val_images`` keep the first n images of the split (None: all).
+    ``masks`` is a :class:`~inpaintlib.masks.MaskSampler` kind for training masks,
+    ``val_masks`` the kind of the fixed validation set. ``amp``: "auto" (bf16 where
+    native, fp16 on CUDA GPUs without bf16, otherwise off), "bf16", "fp16" or "off".
+    ``channels_last``: "auto" (on CUDA), "on" or "off".
+    """
+
+    model: str = "wavemix"
+    preset: str | None = "quick"
+    model_cfg: dict = field(default_factory=dict)
+    dataset: str = "samples"
+    size: int = 96
+    train_images: int | None = None
+    val_images: int | None = 200
+    masks: str = "train"
+    val_masks: str = "medium"
+    epochs: int = 100
+    sgd_epochs: int = 50
+    batch: int = 40
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    momentum: float = 0.9
+    loss: str = "ssim_mae"
+    amp: str = "auto"
+    channels_last: str = "auto"
+    seed: int = 0
+    device: str = "auto"
+    workers: int = 0
+    progress: bool = True
+    out: str = "runs/checkpoints/quick/wavemix"
+
+    def __post_init__(self):
+        if self.epochs < 1 or not 0 <= self.sgd_epochs <= self.epochs:
+            raise ValueError(f"need epochs >= 1 and 0 <= sgd_epochs <= epochs, got epochs={self.epochs}, "
+                             f"sgd_epochs={self.sgd_epochs}")
+        if self.batch < 1:
+            raise ValueError(f"batch must be >= 1, got {self.batch}")
+        if self.amp not in ("auto", "bf16", "fp16", "off"):
+            raise ValueError(f"amp must be 'auto', 'bf16', 'fp16' or 'off', got {self.amp!r}")
+        if self.channels_last not in ("auto", "on", "off"):
+            raise ValueError(f"channels_last must be 'auto', 'on' or 'off', got {self.channels_last!r}")
+        MaskSampler(self.masks, self.size)  # validates the mask kind and size now
+
+    def optimizer_for(self, epoch: int) -> str:
+        """``"adamw"`` or ``"sgd"``: which optimizer trains epoch ``epoch`` (from 0)."""
+        return "sgd" if epoch >= self.epochs - self.sgd_epochs else "adamw"
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+#: The course's two training profiles (notebooks 07 and 08 share them). ``quick``: small
+#: presets, a few hundred offline photos, minutes on a laptop CPU; ``paper``: the first
+#: paper's settings (STL-10, 100 epochs of which the last 50 on SGD, batch 40), for a GPU.
+PROFILES = {
+    "quick": dict(preset="quick", dataset="samples", train_images=192, val_images=100,
+                  epochs=4, sgd_epochs=2, batch=8),
+    "paper": dict(preset=None, dataset="stl10", train_images=None, val_images=10_000,
+                  epochs=100, sgd_epochs=50, batch=40, workers=4),
+}
+
+
+def profile_config(model: str, profile: str, **overrides) -> TrainConfig:
+    """The :class:`TrainConfig` of ``model`` in a course profile, saved under
+    ``runs/checkpoints/<profile>/<model>``; ``overrides`` change single fields. A model
+    without the profile's preset gets its paper configuration (as in ``bench``)."""
+    from .models import PRESETS
+    from .paths import runs_dir
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(PROFILES)}")
+    settings = {**PROFILES[profile], "out": str(runs_dir() / "checkpoints" / profile / model), **overrides}
+    if settings["preset"] not in PRESETS.get(model, {}):
+        settings["preset"] = None
+    return TrainConfig(model=model, **settings)
+
+
+@dataclass
+class TrainResult:
+    """What :meth:`Trainer.fit` returns: the trained model (eval mode, last weights),
+    the history rows and the output folder."""
+
+    model: nn.Module
+    history: list[dict]
+    out: Path
+
+    @property
+    def best(self) -> dict:
+        """The history row with the highest validation SSIM."""
+        return max(self.history, key=lambda row: row["val_ssim"])
+
+
+def resolve_amp(amp: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype for ``amp`` on ``device`` (None = full precision)."""
+    if amp == "off":
+        return None
+    if amp == "auto":
+        if device.type == "cuda":
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.bfloat16 if bf16_supported(device) else None
+    if amp == "fp16" and device.type != "cuda":
+        raise ValueError(f"amp='fp16' needs a CUDA device (gradient scaling), got {device}; use 'bf16'")
+    return torch.bfloat16 if amp == "bf16" else torch.float16
+
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    """The seed of epoch ``epoch``'s image order and training masks."""
+    return seed * 1_000_003 + epoch
+
+
+def epoch_batches(n: int, batch: int, epoch: int, seed: int, rank: int = 0,
+                  world: int = 1) -> list[list[int]]:
+    """This process's batches of epoch ``epoch``: a permutation of ``range(n)`` seeded by
+    ``(seed, epoch)``, dealt round-robin to ``world`` processes, cut into batches of
+    ``batch // world`` with the incomplete last batch dropped (so every process takes the
+    same number of steps and BatchNorm never sees a batch of one)."""
+    if batch % world:
+        raise ValueError(f"batch {batch} must be divisible by the number of processes {world}")
+    per_rank = batch // world
+    gen = torch.Generator().manual_seed(epoch_seed(seed, epoch))
+    order = torch.randperm(n, generator=gen)[rank::world].tolist()
+    steps = n // batch
+    if steps == 0:
+        raise ValueError(f"the training set has {n} images, fewer than one batch of {batch}")
+    return [order[i * per_rank:(i + 1) * per_rank] for i in range(steps)]
+
+
+def _new_progress() -> dict:
+    """Progress through the current epoch: steps and images done, summed loss, seconds."""
+    return {"steps": 0, "images": 0, "loss_sum": 0.0, "seconds": 0.0}
+
+
+def _subset(dataset: Dataset, n: int | None) -> Dataset:
+    if n is None or n >= len(dataset):
+        return dataset
+    return torch.utils.data.Subset(dataset, range(n))
+
+
+class _StopFlag:
+    """SIGINT (Ctrl-C, a Jupyter interrupt) sets ``raised``; a second one interrupts at once."""
+
+    def __init__(self):
+        self.raised = False
+        self._previous = None
+
+    def __enter__(self):
+        import threading
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        if self.raised:
+            raise KeyboardInterrupt
+        self.raised = True
+        print("\nCtrl-C: finishing this step, then saving a checkpoint "
+              "(press again to stop without saving)", flush=True)
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+class Trainer:
+    """Trains ``config``'s model; see the module docstring for what it guarantees.
+
+    ``loss_fn`` replaces the configured loss (``(pred, target) -> scalar``), and
+    ``on_step(trainer, epoch, step, loss)`` is called after every optimizer step: both
+    are hooks for experiments and tests.
+    """
+
+    def __init__(self, config: TrainConfig, loss_fn=None, on_step=None):
+        self.config = config
+        self.out = Path(config.out)
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        self.device = choose_device(config.device)
+        if self.world > 1 and self.device.type == "cuda":
+            self.device = torch.device("cuda", self.local_rank)
+        self.amp_dtype = resolve_amp(config.amp, self.device)
+        self.channels_last = (config.channels_last == "on"
+                              or (config.channels_last == "auto" and self.device.type == "cuda"))
+        self.loss_fn = loss_fn or build_loss(config.loss)
+        self.on_step = on_step
+        self.history: list[dict] = []
+        self.best_ssim = -math.inf
+
+    # -- set-up ----------------------------------------------------------------------
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    def _log(self, msg: str) -> None:
+        if self.is_main and self.config.progress:
+            print(msg, flush=True)
+
+    def _build(self) -> None:
+        cfg = self.config
+        seed_everything(cfg.seed)
+        self.model = build(cfg.model, cfg.preset, **cfg.model_cfg).to(self.device)
+        if self.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        self.net = self.model
+        if self.world > 1:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.net = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
+        self.train_set = _subset(load_dataset(cfg.dataset, "train", size=cfg.size, seed=cfg.seed),
+                                 cfg.train_images)
+        val = _subset(load_dataset(cfg.dataset, "val", size=cfg.size, seed=cfg.seed), cfg.val_images)
+        self.val_set = MaskedImages(val, fixed_masks(cfg.val_masks, cfg.size, 10_000))
+
+    def _make_optimizer(self, name: str) -> torch.optim.Optimizer:
+        cfg, params = self.config, self.model.parameters()
+        if name == "adamw":
+            return torch.optim.AdamW(params, lr=cfg.lr, betas=(0.9, 0.999), eps=1e-8,
+                                     weight_decay=cfg.weight_decay)
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum)
+
+    # -- checkpoints -----------------------------------------------------------------
+    def _state(self, epoch: int, progress: dict | None = None) -> dict:
+        """Everything needed to continue: ``epoch`` epochs done plus ``progress`` (default:
+        the current one) into the next."""
+        rng = {"torch": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        return {"format": CHECKPOINT_FORMAT, "config": self.config.to_dict(),
+                "model_spec": dict(self.model.spec), "model": self.model.state_dict(),
+                "optimizer_name": self.optimizer_name, "optimizer": self.optimizer.state_dict(),
+                "scaler": self.scaler.state_dict(), "epoch": epoch,
+                "progress": dict(self.progress if progress is None else progress), "rng": rng,
+                "history": self.history, "best_ssim": self.best_ssim}
+
+    def _save(self, name: str, state: dict) -> Path:
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        return atomic_write(self.out / name, lambda fh: fh.write(buffer.getvalue()))
+
+    def _write_history(self) -> None:
+        if not self.history:
+            return
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=list(self.history[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.history)
+        atomic_write(self.out / "history.csv", lambda fh: fh.write(text.getvalue().encode()))
+
+    def _resume(self) -> int:
+        """Load ``last.pt``; returns the number of finished epochs."""
+        path = self.out / "last.pt"
+        state = torch.load(path, map_location=self.device, weights_only=True)
+        saved = {k: v for k, v in state["config"].items() if k not in RESUMABLE_CHANGES}
+        now = {k: v for k, v in self.config.to_dict().items() if k not in RESUMABLE_CHANGES}
+        changed = sorted(k for k in now if saved.get(k) != now[k])
+        if changed:
+            raise ValueError(f"{path} was trained with a different configuration ({', '.join(changed)}: "
+                             f"{[saved.get(k) for k in changed]} then, {[now[k] for k in changed]} now); "
+                             "use a new output folder or the original settings")
+        self.model.load_state_dict(state["model"])
+        self.optimizer_name = state["optimizer_name"]
+        self.optimizer = self._make_optimizer(self.optimizer_name)
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scaler.load_state_dict(state["scaler"])
+        torch.set_rng_state(state["rng"]["torch"].cpu())
+        if "cuda" in state["rng"] and self.device.type == "cuda":
+            torch.cuda.set_rng_state(state["rng"]["cuda"].cpu(), self.device)
+        self.history, self.best_ssim = list(state["history"]), state["best_ssim"]
+        self.progress = dict(state["progress"])
+        return state["epoch"]
+
+    # -- the loop --------------------------------------------------------------------
+    def fit(self, resume: bool = False) -> TrainResult:
+        """Train for ``config.epochs`` epochs; with ``resume``, continue from ``out/last.pt``
+        if there is one (a finished run returns at once). Without ``resume`` an existing
+        ``last.pt`` is an error, so nothing is overwritten by accident."""
+        started_dist = self.world > 1 and not dist.is_initialized()
+        if started_dist:
+            dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
+        try:
+            return self._fit(resume)
+        finally:
+            if started_dist:
+                dist.destroy_process_group()
+
+    def _fit(self, resume: bool) -> TrainResult:
+        cfg = self.config
+        self._build()
+        epoch = 0
+        self.progress = _new_progress()
+        last = self.out / "last.pt"
+        if last.exists() and not resume:
+            raise FileExistsError(f"{last} exists: pass resume=True (--resume) to continue that run, "
+                                  "or choose another output folder")
+        if resume and last.exists():
+            epoch = self._resume()
+            if epoch < cfg.epochs:
+                self._log(f"resuming {last} at epoch {epoch + 1}, step {self.progress['steps']}")
+        else:
+            self.optimizer_name = cfg.optimizer_for(0)
+            self.optimizer = self._make_optimizer(self.optimizer_name)
+        if self.is_main:
+            self.out.mkdir(parents=True, exist_ok=True)
+            cfg_text = json.dumps(cfg.to_dict(), indent=2).encode()
+            atomic_write(self.out / "config.json", lambda fh: fh.write(cfg_text))
+        with _StopFlag() as stop:
+            while epoch < cfg.epochs:
+                if cfg.optimizer_for(epoch) != self.optimizer_name:
+                    self.optimizer_name = cfg.optimizer_for(epoch)
+                    self.optimizer = self._make_optimizer(self.optimizer_name)
+                    self._log(f"epoch {epoch + 1}: switching to {self.optimizer_name.upper()}")
+                if not self._train_epoch(epoch, stop):
+                    if self.is_main:
+                        path = self._save("last.pt", self._state(epoch))
+                        print(f"saved {path} at epoch {epoch + 1}, step {self.progress['steps']}; "
+                              "continue with resume=True (--resume)", flush=True)
+                    raise KeyboardInterrupt
+                self._end_epoch(epoch)
+                epoch += 1
+                self.progress = _new_progress()
+        self.model.eval()
+        return TrainResult(self.model, self.history, self.out)
+
+    def _train_epoch(self, epoch: int, stop: _StopFlag) -> bool:
+        """Run ``epoch`` from step ``self.progress["steps"]`` on, updating ``self.progress``;
+        False if Ctrl-C stopped it early."""
+        from tqdm import tqdm
+        cfg, prog = self.config, self.progress
+        batches = epoch_batches(len(self.train_set), cfg.batch, epoch, cfg.seed, self.rank, self.world)
+        data = MaskedImages(self.train_set, MaskSampler(cfg.masks, cfg.size, seed=epoch_seed(cfg.seed, epoch)))
+        loader = DataLoader(data, batch_sampler=batches[prog["steps"]:], num_workers=cfg.workers,
+                            pin_memory=self.device.type == "cuda")
+        self.net.train()
+        bar = tqdm(total=len(batches), initial=prog["steps"], desc=f"epoch {epoch + 1}/{cfg.epochs}",
+                   disable=not (self.is_main and cfg.progress), leave=False, unit="step", mininterval=5)
+        try:
+            begin = time.perf_counter() - prog["seconds"]
+            for masked, mask, target in loader:
+                loss = self._forward(masked, mask, target)
+                flags = torch.tensor([loss.item(), float(stop.raised)], dtype=torch.float64)
+                if self.world > 1:  # every rank sees the mean loss and any rank's Ctrl-C
+                    dist.all_reduce(flags)
+                    flags[0] /= self.world
+                if not math.isfinite(flags[0]):
+                    raise NonFiniteLossError(
+                        f"loss is {float(flags[0])} at epoch {epoch + 1}, step {prog['steps'] + 1}: training "
+                        f"stopped; the last good checkpoint {self.out / 'last.pt'} is untouched. "
+                        "Try a lower learning rate or amp='off'.")
+                self._backward(loss)
+                prog["steps"] += 1
+                prog["images"] += len(masked) * self.world
+                prog["loss_sum"] += float(flags[0])
+                prog["seconds"] = time.perf_counter() - begin
+                bar.update(1)
+                bar.set_postfix(loss=f"{float(flags[0]):.4f}", img_s=f"{prog['images'] / prog['seconds']:.1f}")
+                if self.on_step is not None:
+                    self.on_step(self, epoch, prog["steps"] - 1, float(flags[0]))
+                # One process: stop right after this step. Several: at the step where every
+                # process has seen the flag (it travelled with the loss's all-reduce).
+                if (flags[1] > 0) if self.world > 1 else stop.raised:
+                    return False
+            return True
+        finally:
+            bar.close()
+
+    def _forward(self, masked, mask, target) -> torch.Tensor:
+        """The loss of one batch (float32 scalar); the model runs under autocast."""
+        fmt = torch.channels_last if self.channels_last else torch.contiguous_format
+        masked, mask, target = (t.to(self.device, non_blocking=True, memory_format=fmt)
+                                for t in (masked, mask, target))
+        with torch.autocast(self.device.type, dtype=self.amp_dtype or torch.float32,
+                            enabled=self.amp_dtype is not None):
+            pred = self.net(masked, mask)
+        return self.loss_fn(pred.float(), target)
+
+    def _backward(self, loss: torch.Tensor) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+
+    def _end_epoch(self, epoch: int) -> None:
+        cfg, prog = self.config, self.progress
+        if self.world > 1:  # BatchNorm running statistics: make every rank hold rank 0's
+            for buf in self.model.buffers():
+                dist.broadcast(buf, 0)
+        if self.is_main:
+            val = validate(self.model, self.val_set, self.loss_fn, batch=cfg.batch, device=self.device,
+                           amp_dtype=self.amp_dtype)
+            row = {"epoch": epoch + 1, "optimizer": self.optimizer_name,
+                   "lr": self.optimizer.param_groups[0]["lr"],
+                   "train_loss": prog["loss_sum"] / prog["steps"], "val_loss": val.pop("loss"),
+                   **{f"val_{k}": v for k, v in val.items()},
+                   "seconds": prog["seconds"], "img_s": prog["images"] / prog["seconds"]}
+            self.history.append(row)
+            improved = row["val_ssim"] > self.best_ssim
+            if improved:
+                self.best_ssim = row["val_ssim"]
+            state = self._state(epoch + 1, _new_progress())
+            self._save("last.pt", state)
+            if improved:
+                self._save("best.pt", state)
+            self._write_history()
+            self._log(f"epoch {epoch + 1}/{cfg.epochs} [{self.optimizer_name}] loss {row['train_loss']:.4f}"
+                      f"  val SSIM {row['val_ssim']:.4f} PSNR {row['val_psnr']:.2f}  "
+                      f"{row['img_s']:.1f} img/s{'  *best*' if improved else ''}")
+        if self.world > 1:
+            dist.barrier()
+
+
+@torch.no_grad()
+def validate(model: nn.Module, dataset: Dataset, loss_fn=None, batch: int = 40,
+             device: torch.device | str = "cpu", amp_dtype: torch.dtype | None = None) -> dict[str, float]:
+    """Mean loss and :data:`VAL_METRICS` of ``model`` over ``dataset`` of
+    ``(masked, mask, target)`` items. Restores the model's training mode afterwards."""
+    was_training = model.training
+    model.eval()
+    device = torch.device(device)
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for masked, mask, target in DataLoader(dataset, batch_size=batch):
+        masked, mask, target = masked.to(device), mask.to(device), target.to(device)
+        with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
+            pred = model(masked, mask)
+        pred = pred.float()
+        values = metrics.image_metrics(pred, target, mask)
+        if loss_fn is not None:
+            values["loss"] = loss_fn(pred, target).reshape(1).expand(len(pred))
+        for key in ["loss", *VAL_METRICS] if loss_fn is not None else VAL_METRICS:
+            v = values[key][torch.isfinite(values[key])].double()
+            sums[key] = sums.get(key, 0.0) + float(v.sum())
+            counts[key] = counts.get(key, 0) + len(v)
+    model.train(was_training)
+    return {k: sums[k] / counts[k] if counts[k] else math.nan for k in sums}
+
+
+def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[nn.Module, dict]:
+    """The model stored in a trainer checkpoint (eval mode) and the checkpoint dict.
+
+    Loads with ``weights_only=True``: a checkpoint is tensors and plain Python values.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no checkpoint at {path}; train one with `python -m inpaintlib train ...`")
+    state = torch.load(path, map_location=device, weights_only=True)
+    if state.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path}: checkpoint format {state.get('format')!r}, expected {CHECKPOINT_FORMAT}")
+    spec = dict(state["model_spec"])
+    model = build(spec.pop("name"), **spec)
+    model.load_state_dict(state["model"])
+    return model.to(device).eval(), state
