@@ -62,9 +62,16 @@ def load_profile(profile: str, notebooks_dir: Path = NOTEBOOKS_DIR) -> dict:
 
 
 def notebook_parameters(notebook: Path, profile: dict) -> dict:
-    """Profile values for the parameters ``notebook`` declares (others are not injected)."""
+    """Profile values for the parameters ``notebook`` declares: ``common`` values it does
+    not declare are skipped; an override for this notebook that it does not declare is an
+    error (a typo would otherwise be silently ignored)."""
     declared = pm.inspect_notebook(str(notebook))
-    values = {**profile["common"], **(profile["notebooks"].get(notebook.name[:2]) or {})}
+    own = profile["notebooks"].get(notebook.name[:2]) or {}
+    unknown = sorted(set(own) - set(declared))
+    if unknown:
+        raise ValueError(f"profile overrides {unknown} for {notebook.name}, which declares only "
+                         f"{sorted(declared)}")
+    values = {**profile["common"], **own}
     return {k: v for k, v in values.items() if k in declared}
 
 

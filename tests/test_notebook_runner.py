@@ -68,3 +68,19 @@ def test_cli_reports_failure(course, tmp_path, capsys):
     assert "FAILED: notebook 01_second.ipynb failed in cell [4]" in capsys.readouterr().err
     assert main(argv + ["--only", "00"]) == 0
     assert "00_first.ipynb" in capsys.readouterr().out.split("seconds")[-1]  # run-time table
+
+
+@pytest.mark.parametrize("profile", ["quick", "paper"])
+def test_course_profiles_only_override_declared_parameters(profile):
+    """Every per-notebook override in notebooks/profiles/*.yaml names a real parameter."""
+    prof = nbr.load_profile(profile)
+    for nn in prof["notebooks"]:
+        (notebook,) = nbr.list_notebooks(only=[nn])
+        values = nbr.notebook_parameters(notebook, prof)
+        assert set(prof["notebooks"][nn]) <= set(values)
+
+
+def test_override_of_an_undeclared_parameter_is_an_error(course):
+    (notebook,) = nbr.list_notebooks(course, only=["00"])
+    with pytest.raises(ValueError, match="EPOCS"):
+        nbr.notebook_parameters(notebook, {"common": {}, "notebooks": {"00": {"EPOCS": 3}}})

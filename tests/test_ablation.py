@@ -1,0 +1,49 @@
+"""The ablation grid runner: rows as presets, the same data for every row, a cache."""
+
+from __future__ import annotations
+
+import pytest
+
+from inpaintlib import ablation, paper
+from inpaintlib.models import PRESETS
+
+pytestmark = pytest.mark.usefixtures("committed_masks")
+
+TINY = dict(train_images=16, val_images=8, epochs=1, sgd_epochs=0, batch=8, device="cpu", amp="off")
+
+
+def test_row_config_follows_the_table():
+    cfg = ablation.row_config("table3", "t3-6", "quick")
+    assert (cfg.masks, cfg.val_masks, cfg.preset, cfg.size) == ("box6", "box6", "t3-6", 48)
+    assert cfg.model_cfg == {"dim": PRESETS["wavemix"]["t3-6"]["dim"] // 4, "dropout": 0.0}
+    assert cfg.out.endswith("ablations/quick/table3/t3-6")
+    full = ablation.row_config("table2", "t2-1", "paper")
+    assert (full.masks, full.model_cfg, full.dataset, full.size) == ("box8", {}, "stl10", 96)
+    with pytest.raises(ValueError, match="rows"):
+        ablation.row_config("table2", "t3-1", "quick")
+    with pytest.raises(ValueError, match="unknown table"):
+        ablation.row_config("table4", "t3-1", "quick")
+
+
+def test_paper_tables_cover_every_row():
+    assert set(paper.TABLE2) == set(ablation.TABLES["table2"][1])
+    assert set(paper.TABLE3) == set(ablation.TABLES["table3"][1])
+    assert paper.TABLE3["t3-4"] == {"l1": 0.344, "l2": 15.551, "psnr": 38.967, "ssim": 0.989}
+
+
+def test_grid_trains_evaluates_and_reuses_finished_rows(monkeypatch):
+    rows = ablation.run_grid("table2", "quick", n_test=8, progress=False, **TINY)
+    assert [r["row"] for r in rows] == ["t2-1", "t2-2"]
+    assert [r["blocks"] for r in rows] == [3, 7] and all(r["dim"] == 24 for r in rows)
+    assert rows[0]["params"] < rows[1]["params"]
+    for r in rows:
+        assert 0 < r["ssim"] <= 1 and r["l1"] > 0 and r["l2"] > 0 and r["psnr"] > 0
+        assert r["paper_ssim"] == paper.TABLE2[r["row"]]["ssim"]
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a cached row was trained again")
+    monkeypatch.setattr(ablation, "Trainer", no_training)
+    again = ablation.run_grid("table2", "quick", n_test=8, progress=False, **TINY)
+    assert again == rows
+    with pytest.raises(AssertionError, match="trained again"):       # a changed setting is a new run
+        ablation.run_grid("table2", "quick", rows=["t2-1"], n_test=8, progress=False, **{**TINY, "lr": 2e-3})
