@@ -49,8 +49,16 @@ GRID_PROFILES = {
 }
 
 
+def _check(table: str, profile: str) -> None:
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}; choose one of {sorted(TABLES)}")
+    if profile not in GRID_PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(GRID_PROFILES)}")
+
+
 def mask_kind(table: str, profile: str) -> str:
     """The box-mask kind of ``table`` in ``profile``: e.g. ``"box12"`` at 96 px, ``"box6"`` at 48."""
+    _check(table, profile)
     side = TABLES[table][0] * GRID_PROFILES[profile]["train"]["size"] // 96
     return f"box{side}"
 
@@ -68,8 +76,7 @@ def row_model_cfg(preset: str, profile: str) -> dict:
 
 def row_config(table: str, preset: str, profile: str, **overrides) -> TrainConfig:
     """The training run of one table row; ``overrides`` change single fields."""
-    if table not in TABLES:
-        raise ValueError(f"unknown table {table!r}; choose one of {sorted(TABLES)}")
+    _check(table, profile)
     presets = TABLES[table][1]
     if preset not in presets:
         raise ValueError(f"{table} has rows {presets}, not {preset!r}")
@@ -120,8 +127,8 @@ def run_grid(table: str, profile: str = "quick", rows: list[str] | None = None, 
     """Every row of ``table`` ("table2" or "table3"), or just ``rows``, trained and
     evaluated with :func:`run_row`; each result carries the paper's values as
     ``paper_l1`` ... ``paper_ssim``. ``overrides`` go to every row's :class:`TrainConfig`."""
-    _, presets, reported = TABLES[table]
     kind = mask_kind(table, profile)
+    _, presets, reported = TABLES[table]
     results = []
     for preset in rows or presets:
         config = row_config(table, preset, profile, progress=False, **overrides)

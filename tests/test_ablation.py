@@ -22,7 +22,9 @@ def test_row_config_follows_the_table():
     with pytest.raises(ValueError, match="rows"):
         ablation.row_config("table2", "t3-1", "quick")
     with pytest.raises(ValueError, match="unknown table"):
-        ablation.row_config("table4", "t3-1", "quick")
+        ablation.run_grid("table4", "quick")
+    with pytest.raises(ValueError, match="unknown profile"):
+        ablation.row_config("table3", "t3-1", "huge")
 
 
 def test_paper_tables_cover_every_row():
