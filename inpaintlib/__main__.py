@@ -78,13 +78,9 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     import json
 
-    import torch
-
     from .analysis import format_table
-    from .data import MaskedImages, load_dataset
-    from .evaluate import evaluate
+    from .evaluate import evaluate, test_set
     from .io import atomic_write
-    from .masks import fixed_masks
     from .models import build
     from .paths import runs_dir
     from .runtime import choose_device
@@ -98,10 +94,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         has_weights = any(True for _ in model.parameters())
         label = f"{args.model} (untrained)" if has_weights else args.model
         out = Path(args.out or runs_dir() / "eval" / args.model)
-    images = load_dataset(args.dataset, args.split, size=args.size)
-    if args.n is not None:
-        images = torch.utils.data.Subset(images, range(min(args.n, len(images))))
-    data = MaskedImages(images, fixed_masks(args.masks, args.size, 10_000))
+    data = test_set(args.dataset, args.split, args.n, args.masks, args.size)
     result = evaluate(model, data, batch=args.batch, device=device,
                       fid=None if args.fid == "off" else "auto")
     summary = result.summary

@@ -17,14 +17,12 @@ import torch
 
 from . import paper
 from .analysis import count_flops, count_parameters
-from .data import MaskedImages, load_dataset
-from .evaluate import evaluate
+from .evaluate import evaluate, test_set
 from .io import atomic_write
-from .masks import fixed_masks
 from .models import PRESETS
 from .paths import runs_dir
 from .runtime import choose_device
-from .train import RESUMABLE_CHANGES, TrainConfig, Trainer, load_checkpoint, profile_config
+from .train import TrainConfig, Trainer, comparable_config, load_checkpoint, profile_config
 
 #: table -> (box side in px at 96 x 96 for training, validation and test; the rows as
 #: WaveMix presets; the paper's numbers)
@@ -87,17 +85,13 @@ def row_config(table: str, preset: str, profile: str, **overrides) -> TrainConfi
     return profile_config("wavemix", profile, preset=preset, **settings)
 
 
-def _comparable(config: dict) -> dict:
-    return {k: v for k, v in config.items() if k not in RESUMABLE_CHANGES}
-
-
 def run_row(config: TrainConfig, n_test: int | None = 200) -> dict:
     """Train (or finish, or load) one row and evaluate it on the first ``n_test`` test
     images with the fixed set of the row's mask kind. The result is cached next to the
     checkpoints as ``result.json`` and reused while the configuration is unchanged."""
     out = Path(config.out)
     cache = out / "result.json"
-    key = {"config": _comparable(config.to_dict()), "n_test": n_test}
+    key = {"config": comparable_config(config.to_dict()), "n_test": n_test}
     if cache.exists():
         saved = json.loads(cache.read_text())
         if saved["key"] == json.loads(json.dumps(key)):
@@ -106,10 +100,7 @@ def run_row(config: TrainConfig, n_test: int | None = 200) -> dict:
     Trainer(config).fit(resume=True)
     device = choose_device(config.device)
     model, state = load_checkpoint(out / "best.pt", device)
-    images = load_dataset(config.dataset, "test", size=config.size, seed=config.seed)
-    if n_test is not None:
-        images = torch.utils.data.Subset(images, range(min(n_test, len(images))))
-    test = MaskedImages(images, fixed_masks(config.val_masks, config.size, 10_000))
+    test = test_set(config.dataset, "test", n_test, config.val_masks, config.size, config.seed)
     summary = evaluate(model, test, batch=config.batch, device=device, fid=None, progress=False).summary
     sample = torch.zeros(1, 3, config.size, config.size, device=device)
     row = {"row": config.preset, **{k: model.spec[k] for k in SETTINGS},

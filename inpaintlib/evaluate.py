@@ -18,6 +18,8 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from . import metrics
+from .data import MaskedImages, load_dataset
+from .masks import fixed_masks
 
 #: LaMa's evaluation masks cover at most 50 % of the image: five 10 % bins.
 COVERAGE_BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -57,8 +59,11 @@ class EvalResult:
 @torch.no_grad()
 def evaluate(model: nn.Module, dataset: Dataset, batch: int = 40, device: str | torch.device = "cpu",
              amp_dtype: torch.dtype | None = None, fid: str | nn.Module | None = "auto",
-             progress: bool = True) -> EvalResult:
+             progress: bool = True, loss_fn=None) -> EvalResult:
     """Run ``model`` (eval mode) over ``dataset``'s ``(masked, mask, target)`` items.
+
+    ``loss_fn(pred, target) -> scalar``: also record each batch's loss for its images
+    (``per_image["loss"]``), as the trainer's validation does.
 
     ``fid``: "auto" = the standard Inception FID if it can run here (otherwise the
     result's ``fid_note`` says why, in one line, and every other metric is still
@@ -85,6 +90,8 @@ def evaluate(model: nn.Module, dataset: Dataset, batch: int = 40, device: str | 
         pred = pred.float()
         values = metrics.image_metrics(pred, target, mask)
         values["coverage"] = mask.flatten(1).mean(1)
+        if loss_fn is not None:
+            values["loss"] = loss_fn(pred, target).detach().reshape(1).expand(len(pred))
         for k, v in values.items():
             columns.setdefault(k, []).append(v.double().cpu().numpy())
         if meter is not None:
@@ -98,3 +105,13 @@ def evaluate(model: nn.Module, dataset: Dataset, batch: int = 40, device: str | 
         else:
             value = float(meter.compute())
     return EvalResult(per_image, value, note)
+
+
+def test_set(dataset: str, split: str = "test", n: int | None = None, masks: str = "medium",
+             size: int = 96, seed: int = 0) -> MaskedImages:
+    """The first ``n`` images (None: all) of ``split``, each with its mask from the fixed
+    set ``masks`` (:func:`inpaintlib.masks.fixed_masks`): the same examples for every model."""
+    images = load_dataset(dataset, split, size=size, seed=seed)
+    if n is not None:
+        images = torch.utils.data.Subset(images, range(min(n, len(images))))
+    return MaskedImages(images, fixed_masks(masks, size, 10_000))

@@ -47,7 +47,6 @@ import torch.distributed as dist
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from . import metrics
 from .data import MaskedImages, load_dataset
 from .io import atomic_write
 from .losses import build_loss
@@ -323,8 +322,7 @@ class Trainer:
         """Load ``last.pt``; returns the number of finished epochs."""
         path = self.out / "last.pt"
         state = torch.load(path, map_location=self.device, weights_only=True)
-        saved = {k: v for k, v in state["config"].items() if k not in RESUMABLE_CHANGES}
-        now = {k: v for k, v in self.config.to_dict().items() if k not in RESUMABLE_CHANGES}
+        saved, now = comparable_config(state["config"]), comparable_config(self.config.to_dict())
         changed = sorted(k for k in now if saved.get(k) != now[k])
         if changed:
             raise ValueError(f"{path} was trained with a different configuration ({', '.join(changed)}: "
@@ -481,30 +479,22 @@ class Trainer:
             dist.barrier()
 
 
-@torch.no_grad()
 def validate(model: nn.Module, dataset: Dataset, loss_fn=None, batch: int = 40,
              device: torch.device | str = "cpu", amp_dtype: torch.dtype | None = None) -> dict[str, float]:
     """Mean loss and :data:`VAL_METRICS` of ``model`` over ``dataset`` of
-    ``(masked, mask, target)`` items. Restores the model's training mode afterwards."""
+    ``(masked, mask, target)`` items (:func:`inpaintlib.evaluate.evaluate` without FID).
+    Restores the model's training mode afterwards."""
+    from .evaluate import evaluate
     was_training = model.training
-    model.eval()
-    device = torch.device(device)
-    sums: dict[str, float] = {}
-    counts: dict[str, int] = {}
-    for masked, mask, target in DataLoader(dataset, batch_size=batch):
-        masked, mask, target = masked.to(device), mask.to(device), target.to(device)
-        with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
-            pred = model(masked, mask)
-        pred = pred.float()
-        values = metrics.image_metrics(pred, target, mask)
-        if loss_fn is not None:
-            values["loss"] = loss_fn(pred, target).reshape(1).expand(len(pred))
-        for key in ["loss", *VAL_METRICS] if loss_fn is not None else VAL_METRICS:
-            v = values[key][torch.isfinite(values[key])].double()
-            sums[key] = sums.get(key, 0.0) + float(v.sum())
-            counts[key] = counts.get(key, 0) + len(v)
+    summary = evaluate(model, dataset, batch=batch, device=device, amp_dtype=amp_dtype, fid=None,
+                       progress=False, loss_fn=loss_fn).summary
     model.train(was_training)
-    return {k: sums[k] / counts[k] if counts[k] else math.nan for k in sums}
+    return {k: summary[k] for k in (["loss"] if loss_fn is not None else []) + list(VAL_METRICS)}
+
+
+def comparable_config(config: dict) -> dict:
+    """``config`` without the fields that may change between a run and its resumption."""
+    return {k: v for k, v in config.items() if k not in RESUMABLE_CHANGES}
 
 
 def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[nn.Module, dict]:
