@@ -5,6 +5,7 @@
 #   make run PROFILE=paper    the paper's settings (GPU and STL-10 expected)
 #   make test                 unit tests + nbval over notebooks/
 #   make lab                  JupyterLab on notebooks/
+#   make pretrained           retrain and re-export the reference checkpoints (hours on a CPU)
 #   make notebooks            re-execute the committed notebooks in place (maintainers)
 #   make lock                 re-resolve pyproject.toml into requirements-lock.txt
 
@@ -15,7 +16,7 @@ ONLY    ?=
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup run test lab notebooks lock clean
+.PHONY: setup run test lab notebooks pretrained lock clean
 
 setup: $(STAMP)
 
@@ -33,6 +34,9 @@ run: setup
 
 test: setup
 	$(PY) -m pytest
+
+pretrained: setup
+	$(PY) -m inpaintlib pretrained build $(if $(ONLY),--only $(ONLY),)
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/

@@ -10,6 +10,9 @@
                                         metrics (and FID if available) on a fixed mask set
     bench dwt [--shape N C H W] [--levels J] [--threads T]
                                         time the Haar DWT backends (forward+backward)
+    pretrained {list,verify,build} [--only NAME ...]
+                                        the reference checkpoints in data/pretrained/:
+                                        list them, check their SHA-256, or retrain them
     bench models [--models M ...] [--preset P] [--batch B] [--amp] [--no-train]
                                         parameters, GFLOPs, inference and training images/s
                                         and seconds per 80k-image epoch, per model
@@ -21,6 +24,17 @@ import argparse
 import os
 import sys
 from pathlib import Path
+
+
+def positive_int(text: str) -> int:
+    """argparse ``type``: a whole number >= 1, so a bad count fails before any work is done."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
 
 
 def _download(args: argparse.Namespace) -> int:
@@ -54,6 +68,7 @@ def _run_notebooks(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     from .paths import runs_dir
+    from .runlock import RunLockedError
     from .train import NonFiniteLossError, TrainConfig, Trainer
     out = args.out or str(runs_dir() / "checkpoints" / (args.preset or "paper") / args.model)
     cfg = TrainConfig(model=args.model, preset=args.preset, dataset=args.dataset, size=args.size,
@@ -64,7 +79,7 @@ def _train(args: argparse.Namespace) -> int:
                       device=args.device, workers=args.workers, out=out)
     try:
         result = Trainer(cfg).fit(resume=args.resume)
-    except (NonFiniteLossError, FileExistsError, ValueError) as err:
+    except (NonFiniteLossError, FileExistsError, RunLockedError, ValueError) as err:
         print(f"train: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -80,7 +95,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     from .analysis import format_table
     from .evaluate import evaluate, test_set
-    from .io import atomic_write
+    from .atomic import atomic_write
     from .models import build
     from .paths import runs_dir
     from .runtime import choose_device
@@ -111,6 +126,31 @@ def _evaluate(args: argparse.Namespace) -> int:
     atomic_write(out / f"{stem}.json", lambda fh: fh.write(json.dumps(report, indent=2).encode()))
     print(f"saved {out / (stem + '.json')}")
     return 0
+
+
+def _pretrained(args: argparse.Namespace) -> int:
+    from . import pretrained
+    chosen = args.only or pretrained.names()
+    unknown = sorted(set(chosen) - set(pretrained.names()))
+    if unknown:
+        print(f"pretrained: unknown reference(s) {unknown}; choose from {pretrained.names()}", file=sys.stderr)
+        return 2
+    if args.action == "build":
+        for name in chosen:
+            print(f"== {name}: training with the course profile (resumes if interrupted)", flush=True)
+            folder = pretrained.build_reference(name, device=args.device)
+            print(f"== {name}: exported to {folder}", flush=True)
+        return 0
+    failed = 0
+    for name in chosen:
+        try:
+            pretrained.verify(name)
+            rows = pretrained.history(name)
+            status = f"ok, {len(rows)} epochs, final val SSIM {rows[-1]['val_ssim']:.4f}"
+        except pretrained.PretrainedError as err:
+            status, failed = f"FAILED: {err}", failed + 1
+        print(f"{name:16s} {status}")
+    return 1 if failed else 0
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -156,14 +196,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, help="model name (see inpaintlib.models.names())")
     p.add_argument("--preset", help="model preset, e.g. quick (default: the paper's size)")
     p.add_argument("--dataset", default="auto", help="stl10, cifar10, samples or auto (default)")
-    p.add_argument("--size", type=int, default=96, help="image side in pixels (default 96)")
-    p.add_argument("--train-images", type=int, help="use the first N training images (default all)")
-    p.add_argument("--val-images", type=int, default=1000, help="validation images (default 1000)")
+    p.add_argument("--size", type=positive_int, default=96, help="image side in pixels (default 96)")
+    p.add_argument("--train-images", type=positive_int, help="use the first N training images (default all)")
+    p.add_argument("--val-images", type=positive_int, default=1000, help="validation images (default 1000)")
     p.add_argument("--masks", default="train", help="training masks: LaMa preset, box<k>, square<a>-<b>")
     p.add_argument("--val-masks", default="medium", help="fixed validation mask set (default medium)")
-    p.add_argument("--epochs", type=int, default=100, help="epochs (default 100, the paper's)")
+    p.add_argument("--epochs", type=positive_int, default=100, help="epochs (default 100, the paper's)")
     p.add_argument("--sgd-epochs", type=int, help="final epochs on SGD (default half of --epochs)")
-    p.add_argument("--batch", type=int, default=40, help="global batch size (default 40)")
+    p.add_argument("--batch", type=positive_int, default=40, help="global batch size (default 40)")
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--loss", default="ssim_mae", choices=["ssim_mae", "mse"])
     p.add_argument("--amp", default="auto", choices=["auto", "bf16", "fp16", "off"])
@@ -181,14 +221,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", help="with --model: its preset")
     p.add_argument("--dataset", default="auto")
     p.add_argument("--split", default="test", choices=["train", "val", "test"])
-    p.add_argument("--size", type=int, default=96)
+    p.add_argument("--size", type=positive_int, default=96)
     p.add_argument("--masks", default="medium", help="fixed mask set: thick, medium, thin, ... (default medium)")
-    p.add_argument("--n", type=int, help="evaluate the first N images (default all)")
-    p.add_argument("--batch", type=int, default=40)
+    p.add_argument("--n", type=positive_int, help="evaluate the first N images (default all)")
+    p.add_argument("--batch", type=positive_int, default=40)
     p.add_argument("--device", default="auto")
     p.add_argument("--fid", default="auto", choices=["auto", "off"], help="Inception FID if available")
     p.add_argument("--out", help="folder for the JSON report (default: the checkpoint's folder)")
     p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("pretrained", help="list, verify or retrain the reference checkpoints")
+    p.add_argument("action", choices=["list", "verify", "build"],
+                   help="list/verify: check every file's SHA-256; build: train (course profile) and export")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="only these references (default all)")
+    p.add_argument("--device", default="auto", help="build: training device (default auto)")
+    p.set_defaults(func=_pretrained)
 
     p = sub.add_parser("bench", help="speed benchmarks")
     p.add_argument("target", choices=["dwt", "models"], help="what to time")
@@ -197,8 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--levels", type=int, default=1, help="dwt: DWT levels")
     p.add_argument("--models", nargs="+", metavar="M", help="models: names (default all)")
     p.add_argument("--preset", help="models: preset where a model has it (default: paper sizes)")
-    p.add_argument("--batch", type=int, default=40, help="models: batch size (default 40, the paper's)")
-    p.add_argument("--size", type=int, help="models: image side (default 96; 32 for unet models)")
+    p.add_argument("--batch", type=positive_int, default=40, help="models: batch size (default 40, the paper's)")
+    p.add_argument("--size", type=positive_int, help="models: image side (default 96; 32 for unet models)")
     p.add_argument("--amp", action="store_true", help="models: autocast (bf16 CPU, fp16 CUDA)")
     p.add_argument("--no-train", action="store_true", help="models: inference only (training is slow on CPUs)")
     p.add_argument("--threads", type=int, default=2, help="CPU threads (default 2, a laptop)")

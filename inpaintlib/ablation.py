@@ -18,7 +18,7 @@ import torch
 from . import paper
 from .analysis import count_flops, count_parameters
 from .evaluate import evaluate, test_set
-from .io import atomic_write
+from .atomic import atomic_write
 from .models import PRESETS
 from .paths import runs_dir
 from .runtime import choose_device

@@ -20,6 +20,7 @@ from collections.abc import Callable
 import torch
 
 from .analysis import count_flops, count_parameters
+from .runtime import progress_enabled
 from .wavelets import BACKENDS, DWT
 
 #: Images in one training epoch of the first paper (80 % of STL-10's 100,000 unlabeled).
@@ -108,7 +109,7 @@ def bench_models(names: list[str] | None = None, preset: str | None = None, batc
     try:
         return [_bench_one(name, preset if preset in PRESETS[name] else None, batch, size,
                            device, repeats, amp, train)
-                for name in tqdm(names, desc="models", disable=not progress)]
+                for name in tqdm(names, desc="models", disable=not progress_enabled(progress))]
     finally:
         torch.set_num_threads(previous_threads)
 

@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, Dataset
 from . import metrics
 from .data import MaskedImages, load_dataset
 from .masks import fixed_masks
+from .runtime import progress_enabled
 
 #: LaMa's evaluation masks cover at most 50 % of the image: five 10 % bins.
 COVERAGE_BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -40,6 +41,21 @@ class EvalResult:
         out = {k: metrics.finite_mean(torch.from_numpy(v)) for k, v in self.per_image.items()}
         out["fid"] = math.nan if self.fid is None else self.fid
         return out
+
+    def by_group(self, groups, name: str = "group") -> list[dict]:
+        """Mean metrics per label of ``groups`` (one label per image, e.g. the source photo
+        of each test crop), in order of first appearance: rows ``{name: label, "images": n,
+        "ssim": ..., ...}``."""
+        groups = np.asarray(list(groups))
+        if len(groups) != len(self.per_image["coverage"]):
+            raise ValueError(f"{len(groups)} group labels for {len(self.per_image['coverage'])} images")
+        rows = []
+        for label in dict.fromkeys(groups.tolist()):
+            inside = groups == label
+            rows.append({name: label, "images": int(inside.sum()),
+                         **{k: metrics.finite_mean(torch.from_numpy(v[inside]))
+                            for k, v in self.per_image.items() if k != "coverage"}})
+        return rows
 
     def by_coverage(self, bins: tuple[float, ...] = COVERAGE_BINS) -> list[dict]:
         """Mean metrics per coverage bin ``[lo, hi)`` (the last bin includes ``hi``):
@@ -82,7 +98,8 @@ def evaluate(model: nn.Module, dataset: Dataset, batch: int = 40, device: str | 
             note = str(err)
     columns: dict[str, list[np.ndarray]] = {}
     loader = DataLoader(dataset, batch_size=batch)
-    for masked, mask, target in tqdm(loader, desc="evaluating", disable=not progress, leave=False,
+    for masked, mask, target in tqdm(loader, desc="evaluating", disable=not progress_enabled(progress),
+                                     leave=False,
                                           mininterval=5):
         masked, mask, target = masked.to(device), mask.to(device), target.to(device)
         with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):

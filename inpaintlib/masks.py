@@ -27,14 +27,16 @@ import hashlib
 import math
 import os
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from .io import atomic_write
+from .atomic import atomic_write
 from .paths import data_root
+from .safeload import corrupt_file, describe
 
 #: LaMa's presets are defined in pixels at this resolution.
 REFERENCE_SIZE = 256
@@ -252,11 +254,27 @@ def digest(masks: np.ndarray) -> str:
 
 
 def _read_checksums(folder: Path) -> dict[str, str]:
+    """``{set name: SHA-256}`` from ``folder/SHA256SUMS`` (lines ``<64 hex digits>  <name>``).
+
+    Any other line raises ``CorruptFileError`` naming the file and the line."""
     path = folder / CHECKSUMS
     if not path.exists():
         return {}
-    pairs = (line.split() for line in path.read_text().splitlines() if line.strip())
-    return {name: digest_ for digest_, name in pairs}
+    restore = "restore the committed copy with: git checkout -- data/masks/SHA256SUMS"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise corrupt_file(path, "a SHA256SUMS list", restore, "not UTF-8 text") from None
+    sums = {}
+    for number, line in enumerate(lines, start=1):
+        if match := re.fullmatch(r"([0-9a-fA-F]{64})\s+\*?(\S+)", line.strip()):
+            sums[match.group(2)] = match.group(1).lower()
+        elif line.strip():
+            raise corrupt_file(path, "a SHA256SUMS list",
+                               f"fix or delete line {number} (a set without a line is recorded "
+                               f"again when next loaded), or {restore}",
+                               f"line {number} is {line[:80]!r}, not '<64 hex digits>  <set name>'")
+    return sums
 
 
 def _write_checksums(folder: Path, sums: dict[str, str]) -> None:
@@ -283,6 +301,29 @@ def generate_eval_set(kind: str, size: int, n: int, seed: int = 0,
     return out
 
 
+def _load_set(path: Path, kind: str, size: int, n: int, seed: int) -> np.ndarray:
+    """The masks stored in ``path`` (an .npz with packed ``bits`` (n, size, size/8)),
+    never unpickling anything; a damaged file raises ``CorruptFileError``."""
+    def corrupt(reason: str):
+        regenerate = ('python -c "from inpaintlib.masks import fixed_masks; '
+                      f"fixed_masks({kind!r}, {size}, {n}, seed={seed})\"")
+        return corrupt_file(path, "a mask set", f"delete it and regenerate it with: {regenerate}",
+                            reason)
+
+    if not zipfile.is_zipfile(path):
+        raise corrupt("not an .npz archive")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            bits = f["bits"]
+    except Exception as err:  # noqa: BLE001 (a damaged zip fails in many ways)
+        pickled = "allow_pickle" in str(err)  # NumPy's hint is not repeated
+        raise corrupt("it holds pickled objects" if pickled else describe(err)) from None
+    expected = (n, size, (size + 7) // 8)
+    if bits.dtype != np.uint8 or bits.shape != expected:
+        raise corrupt(f"'bits' is {bits.dtype} {bits.shape}, expected uint8 {expected}")
+    return np.unpackbits(bits, axis=-1, count=size).astype(np.uint8)
+
+
 def fixed_masks(kind: str, size: int, n: int, seed: int = 0,
                 root: str | os.PathLike | None = None) -> np.ndarray:
     """The fixed evaluation set ``(kind, size, n, seed)`` as uint8 (n, size, size).
@@ -291,15 +332,16 @@ def fixed_masks(kind: str, size: int, n: int, seed: int = 0,
     :func:`generate_eval_set` and saved (atomically). Either way its SHA-256 must match
     the one recorded in ``data/masks/SHA256SUMS``; a set seen for the first time is
     recorded there. A mismatch raises ``ValueError``: the file was altered, or this
-    machine's OpenCV draws strokes differently from the one that made the set.
+    machine's OpenCV draws strokes differently from the one that made the set. A file
+    that cannot be read (or a malformed SHA256SUMS line) raises ``CorruptFileError``
+    naming it and saying how to regenerate it; nothing in it is ever unpickled.
     """
     folder = masks_dir(root)
     folder.mkdir(parents=True, exist_ok=True)
     name = set_name(kind, size, n, seed)
     path = folder / f"{name}.npz"
     if path.exists():
-        with np.load(path) as f:
-            masks = np.unpackbits(f["bits"], axis=-1, count=size).astype(np.uint8)
+        masks = _load_set(path, kind, size, n, seed)
     else:
         masks = generate_eval_set(kind, size, n, seed)
     actual = digest(masks)

@@ -11,6 +11,8 @@ its ``parameters`` cell, and per-notebook overrides under ``notebooks: {"07": {.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +88,21 @@ def _failure_message(notebook: Path, output: Path, err: Exception) -> str:
             f"The executed copy with the full traceback is {output}")
 
 
+@contextlib.contextmanager
+def _no_progress_bars():
+    """Kernels started inside inherit ``TQDM_DISABLE=1``: executed notebooks keep their
+    one-line-per-epoch logs but no progress-bar frames (hundreds per cell otherwise)."""
+    previous = os.environ.get("TQDM_DISABLE")
+    os.environ["TQDM_DISABLE"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("TQDM_DISABLE", None)
+        else:
+            os.environ["TQDM_DISABLE"] = previous
+
+
 def run_notebooks(profile: str = "quick", only: list[str] | None = None,
                   notebooks_dir: Path = NOTEBOOKS_DIR, output_dir: Path | None = None,
                   progress: bool = True) -> list[NotebookResult]:
@@ -107,8 +124,9 @@ def run_notebooks(profile: str = "quick", only: list[str] | None = None,
               + (" ".join(f"{k}={v!r}" for k, v in params.items()) or "(no parameters)"), flush=True)
         start = time.perf_counter()
         try:
-            pm.execute_notebook(str(nb), str(out), parameters=params, kernel_name=KERNEL,
-                                cwd=str(nb.parent), progress_bar=progress, log_output=False)
+            with _no_progress_bars():
+                pm.execute_notebook(str(nb), str(out), parameters=params, kernel_name=KERNEL,
+                                    cwd=str(nb.parent), progress_bar=progress, log_output=False)
         except pm.PapermillExecutionError as err:
             raise NotebookRunError(_failure_message(nb, out, err)) from None
         results.append(NotebookResult(nb.name, time.perf_counter() - start, out))
@@ -128,7 +146,8 @@ def execute_in_place(notebook: Path, timeout: int = 1800) -> float:
                             resources={"metadata": {"path": str(Path(notebook).parent)}})
     start = time.perf_counter()
     try:
-        client.execute()
+        with _no_progress_bars():
+            client.execute()
     except CellExecutionError as err:
         index = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"
                       and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)

@@ -43,3 +43,14 @@ def figures_dir() -> Path:
 def runs_dir() -> Path:
     """Folder for executed notebooks, checkpoints and logs (git-ignored)."""
     return _from_env("INPAINT_RUNS", REPO_ROOT / "runs")
+
+
+def display_path(path: str | os.PathLike) -> str:
+    """``path`` relative to the repository when it lies inside it (``runs/checkpoints/...``),
+    otherwise as given: for messages and notebook outputs that should not show where one
+    user's checkout happens to live."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)

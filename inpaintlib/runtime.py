@@ -18,6 +18,12 @@ REPORTED_PACKAGES = (
 )
 
 
+def progress_enabled(wanted: bool = True) -> bool:
+    """Whether to draw tqdm progress bars: ``wanted``, unless ``$TQDM_DISABLE`` is set
+    (the notebook runner and nbval set it, so no bar ends up in an executed notebook)."""
+    return wanted and os.environ.get("TQDM_DISABLE", "").lower() in ("", "0", "false")
+
+
 def seed_everything(seed: int) -> torch.Generator:
     """Seed Python's, NumPy's and torch's global generators (all devices).
 

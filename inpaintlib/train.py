@@ -31,6 +31,7 @@ What it does, epoch by epoch (``epoch`` counts from 0):
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
@@ -48,11 +49,12 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from .data import MaskedImages, load_dataset
-from .io import atomic_write
+from .atomic import atomic_write
 from .losses import build_loss
 from .masks import MaskSampler, fixed_masks
 from .models import build
-from .runtime import bf16_supported, choose_device, seed_everything
+from .runlock import RunLock
+from .runtime import bf16_supported, choose_device, progress_enabled, seed_everything
 
 #: Bumped when the checkpoint layout changes.
 CHECKPOINT_FORMAT = 1
@@ -108,6 +110,12 @@ class TrainConfig:
                              f"sgd_epochs={self.sgd_epochs}")
         if self.batch < 1:
             raise ValueError(f"batch must be >= 1, got {self.batch}")
+        if self.size < 1:
+            raise ValueError(f"size must be >= 1 (the image side in pixels), got {self.size}")
+        for name in ("train_images", "val_images"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1 (or None for the whole split), "
+                                 f"got {getattr(self, name)}")
         if self.amp not in ("auto", "bf16", "fp16", "off"):
             raise ValueError(f"amp must be 'auto', 'bf16', 'fp16' or 'off', got {self.amp!r}")
         if self.channels_last not in ("auto", "on", "off"):
@@ -122,29 +130,58 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
 
-#: The course's two training profiles (notebooks 07 and 08 share them). ``quick``: small
-#: presets, a few hundred offline photos, minutes on a laptop CPU; ``paper``: the first
-#: paper's settings (STL-10, 100 epochs of which the last 50 on SGD, batch 40), for a GPU.
+#: The course's training profiles (notebooks 07 and 08 share them).
+#:
+#: * ``quick``: small presets, a few hundred offline crops, a minute on a laptop CPU:
+#:   enough to watch the loop run, not to learn inpainting;
+#: * ``course``: the same small presets trained on 48,000 crops (6 epochs of the 8,000
+#:   ``samples`` training crops at batch 16, the last one on SGD): about 5-25 minutes per
+#:   model on 2 CPU cores. The reference checkpoints in ``data/pretrained/`` are trained
+#:   with it (:mod:`inpaintlib.pretrained`). The paper switches to SGD for the last half;
+#:   SGD at lr 1e-3 barely moves a small model, so the course spends only its last epoch
+#:   there;
+#: * ``paper``: the first paper's settings (STL-10, 100 epochs of which the last 50 on
+#:   SGD, batch 40), for a GPU.
 PROFILES = {
     "quick": dict(preset="quick", dataset="samples", train_images=192, val_images=100,
                   epochs=4, sgd_epochs=2, batch=8),
+    "course": dict(preset="quick", dataset="samples", train_images=None, val_images=200,
+                   epochs=6, sgd_epochs=1, batch=16),
     "paper": dict(preset=None, dataset="stl10", train_images=None, val_images=10_000,
                   epochs=100, sgd_epochs=50, batch=40, workers=4),
 }
 
 
 def profile_config(model: str, profile: str, **overrides) -> TrainConfig:
-    """The :class:`TrainConfig` of ``model`` in a course profile, saved under
-    ``runs/checkpoints/<profile>/<model>``; ``overrides`` change single fields. A model
-    without the profile's preset gets its paper configuration (as in ``bench``)."""
+    """The :class:`TrainConfig` of ``model`` in a course profile; ``overrides`` change
+    single fields. A model without the profile's preset gets its paper configuration
+    (as in ``bench``).
+
+    The run is saved under ``runs/checkpoints/<profile>/<run name>``, where the run name
+    is the model plus every override that changes what is trained (``wavemix``,
+    ``wavemix-seed=1``, ``wavemix-loss=mse-masks=thick``), so a run with other settings
+    never silently reuses an old one. ``device``, ``workers``, ``progress`` and ``out``
+    do not change what is trained and do not enter the name."""
     from .models import PRESETS
     from .paths import runs_dir
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(PROFILES)}")
-    settings = {**PROFILES[profile], "out": str(runs_dir() / "checkpoints" / profile / model), **overrides}
+    base = {**{f.name: f.default for f in dataclasses.fields(TrainConfig)
+               if f.default is not dataclasses.MISSING}, **PROFILES[profile]}
+    changed = {k: v for k, v in sorted(overrides.items())
+               if k not in RESUMABLE_CHANGES and base.get(k) != v}
+    name = "-".join([model, *(f"{k}={_name_part(v)}" for k, v in changed.items())])
+    settings = {**PROFILES[profile], "out": str(runs_dir() / "checkpoints" / profile / name), **overrides}
     if settings["preset"] not in PRESETS.get(model, {}):
         settings["preset"] = None
     return TrainConfig(model=model, **settings)
+
+
+def _name_part(value) -> str:
+    """A setting as a folder-name fragment: ``{"dim": 96}`` -> ``dim96``."""
+    if isinstance(value, dict):
+        return "_".join(f"{k}{_name_part(v)}" for k, v in sorted(value.items())) or "none"
+    return str(value).replace("/", "_").replace(" ", "")
 
 
 @dataclass
@@ -344,15 +381,22 @@ class Trainer:
     def fit(self, resume: bool = False) -> TrainResult:
         """Train for ``config.epochs`` epochs; with ``resume``, continue from ``out/last.pt``
         if there is one (a finished run returns at once). Without ``resume`` an existing
-        ``last.pt`` is an error, so nothing is overwritten by accident."""
+        ``last.pt`` is an error, so nothing is overwritten by accident.
+
+        While it runs, ``out/.lock`` keeps other trainers out of the folder (a second one
+        gets a :class:`~inpaintlib.runlock.RunLockedError`); the lock is released on return,
+        on errors and on Ctrl-C. Under torchrun rank 0 holds it."""
         started_dist = self.world > 1 and not dist.is_initialized()
-        if started_dist:
-            dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
-        try:
-            return self._fit(resume)
-        finally:
+        with RunLock(self.out) if self.is_main else contextlib.nullcontext():
             if started_dist:
-                dist.destroy_process_group()
+                if self.device.type == "cuda":
+                    torch.cuda.set_device(self.device)   # NCCL: one GPU per process
+                dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
+            try:
+                return self._fit(resume)
+            finally:
+                if started_dist:
+                    dist.destroy_process_group()
 
     def _fit(self, resume: bool) -> TrainResult:
         cfg = self.config
@@ -403,36 +447,46 @@ class Trainer:
                             pin_memory=self.device.type == "cuda")
         self.net.train()
         bar = tqdm(total=len(batches), initial=prog["steps"], desc=f"epoch {epoch + 1}/{cfg.epochs}",
-                   disable=not (self.is_main and cfg.progress), leave=False, unit="step", mininterval=5)
+                   disable=not progress_enabled(self.is_main and cfg.progress), leave=False, unit="step", mininterval=5)
         try:
             begin = time.perf_counter() - prog["seconds"]
             for masked, mask, target in loader:
                 loss = self._forward(masked, mask, target)
-                flags = torch.tensor([loss.item(), float(stop.raised)], dtype=torch.float64)
-                if self.world > 1:  # every rank sees the mean loss and any rank's Ctrl-C
+                # every rank sees the mean loss and any rank's Ctrl-C (one all-reduce)
+                flags = torch.tensor([loss.item(), float(stop.raised)], dtype=torch.float64,
+                                     device=self._comm_device())
+                if self.world > 1:
                     dist.all_reduce(flags)
-                    flags[0] /= self.world
-                if not math.isfinite(flags[0]):
+                loss_sum, stops = flags.tolist()
+                mean_loss = loss_sum / self.world
+                if not math.isfinite(mean_loss):
                     raise NonFiniteLossError(
-                        f"loss is {float(flags[0])} at epoch {epoch + 1}, step {prog['steps'] + 1}: training "
+                        f"loss is {mean_loss} at epoch {epoch + 1}, step {prog['steps'] + 1}: training "
                         f"stopped; the last good checkpoint {self.out / 'last.pt'} is untouched. "
                         "Try a lower learning rate or amp='off'.")
                 self._backward(loss)
                 prog["steps"] += 1
                 prog["images"] += len(masked) * self.world
-                prog["loss_sum"] += float(flags[0])
+                prog["loss_sum"] += mean_loss
                 prog["seconds"] = time.perf_counter() - begin
                 bar.update(1)
-                bar.set_postfix(loss=f"{float(flags[0]):.4f}", img_s=f"{prog['images'] / prog['seconds']:.1f}")
+                bar.set_postfix(loss=f"{mean_loss:.4f}", img_s=f"{prog['images'] / prog['seconds']:.1f}")
                 if self.on_step is not None:
-                    self.on_step(self, epoch, prog["steps"] - 1, float(flags[0]))
+                    self.on_step(self, epoch, prog["steps"] - 1, mean_loss)
                 # One process: stop right after this step. Several: at the step where every
                 # process has seen the flag (it travelled with the loss's all-reduce).
-                if (flags[1] > 0) if self.world > 1 else stop.raised:
+                if (stops > 0) if self.world > 1 else stop.raised:
                     return False
             return True
         finally:
             bar.close()
+
+    def _comm_device(self) -> torch.device:
+        """Where tensors for collectives must live: the GPU under NCCL (it rejects CPU
+        tensors), the CPU otherwise."""
+        if self.world > 1 and dist.get_backend() == "nccl":
+            return self.device
+        return torch.device("cpu")
 
     def _forward(self, masked, mask, target) -> torch.Tensor:
         """The loss of one batch (float32 scalar); the model runs under autocast."""

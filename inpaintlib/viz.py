@@ -14,12 +14,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .io import atomic_write
+from .atomic import atomic_write
 from .paths import figures_dir
 
 
 def to_numpy_image(img: torch.Tensor | np.ndarray) -> np.ndarray:
-    """One image as an ``(H, W, 3)`` float array in [0, 1] (or ``(H, W)`` for 1 channel)."""
+    """One image as an ``(H, W, 3)`` float array in [0, 1] (or ``(H, W)`` for 1 channel).
+
+    Tensors are taken as floats in [0, 1]. A uint8 array is a 0-255 image, except one
+    whose values are all 0 or 1: that is a mask (1 = hole, drawn white), not a black image.
+    """
     if isinstance(img, torch.Tensor):
         img = img.detach().float().cpu()
         if img.ndim == 3:
@@ -27,7 +31,10 @@ def to_numpy_image(img: torch.Tensor | np.ndarray) -> np.ndarray:
         arr = img.numpy()
     else:
         arr = np.asarray(img)
-        arr = arr.astype(np.float32) / 255.0 if arr.dtype == np.uint8 else arr.astype(np.float32)
+        if arr.dtype == np.uint8:
+            arr = arr.astype(np.float32) / (1.0 if arr.max(initial=0) <= 1 else 255.0)
+        else:
+            arr = arr.astype(np.float32)
     if arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[..., 0]
     return np.clip(arr, 0.0, 1.0)

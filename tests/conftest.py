@@ -9,7 +9,8 @@ import pytest
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """Serves ``server.files`` with Range support; can drop connections mid-body."""
+    """Serves ``server.files`` with Range support; can drop connections mid-body or
+    answer with an HTTP error status."""
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
         srv = self.server
@@ -17,6 +18,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = srv.files.get(self.path)
         if body is None:
             self.send_error(404, "not found")
+            return
+        if srv.statuses.get(self.path):
+            self.send_error(srv.statuses[self.path].pop(0))
             return
         start, rng = 0, self.headers.get("Range")
         if rng and srv.honour_range:
@@ -51,15 +55,19 @@ class LocalServer:
     def __init__(self):
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.files, self.httpd.requests, self.httpd.cuts = {}, [], {}
+        self.httpd.statuses = {}
         self.httpd.honour_range = True
         self.closed = False
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
-    def serve(self, path: str, body: bytes, cuts: list[int] | None = None) -> str:
-        """Serve ``body`` at ``path``; the first requests send only ``cuts[i]`` bytes."""
+    def serve(self, path: str, body: bytes, cuts: list[int] | None = None,
+              statuses: list[int] | None = None) -> str:
+        """Serve ``body`` at ``path``; the first requests are answered with the HTTP error
+        ``statuses[i]``, the next ones send only ``cuts[i]`` bytes."""
         self.httpd.files[path] = body
         self.httpd.cuts[path] = list(cuts or [])
+        self.httpd.statuses[path] = list(statuses or [])
         return f"http://127.0.0.1:{self.httpd.server_port}{path}"
 
     @property

@@ -53,7 +53,7 @@ def test_stl10_reader_returns_upright_images(tmp_path):
 
 def test_stl10_reader_rejects_truncated_file(tmp_path):
     (tmp_path / "x.bin").write_bytes(b"\0" * (stl10.IMAGE_BYTES + 7))
-    with pytest.raises(ValueError, match="not a whole number of STL-10 images"):
+    with pytest.raises(ValueError, match="x.bin is corrupt .* not a whole number of 27,648-byte"):
         data.read_stl10_bin(tmp_path / "x.bin")
 
 
@@ -93,6 +93,7 @@ def test_stl10_download_command_end_to_end(http_server, tmp_path, monkeypatch, c
                                                          cuts=[len(archive) // 3]))
     monkeypatch.setattr(stl10, "MD5", hashlib.md5(archive).hexdigest())
     monkeypatch.setattr(stl10, "FILES_MD5", {"unlabeled_X.bin": inner_md5})
+    monkeypatch.setattr(stl10, "UNLABELED_COUNT", 20)  # the real file holds 100,000
     root = tmp_path / "data"
     assert main(["download", "stl10", "--root", str(root)]) == 0
     assert "stl10 ready" in capsys.readouterr().out

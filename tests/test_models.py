@@ -22,7 +22,7 @@ SMALL = {
     "telea": {},
     "navier_stokes": {},
 }
-LEARNED = [n for n in names() if n not in ("telea", "navier_stokes")]
+LEARNED = [n for n in names() if n not in ("telea", "navier_stokes", "mean_fill")]
 
 
 def batch(n=2, size=96, seed=0, coverage=0.3):

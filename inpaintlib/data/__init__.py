@@ -20,7 +20,8 @@ from ..paths import data_root
 from . import cifar10, stl10
 from .datasets import (SPLITS, ImageArrayDataset, MaskedImages, fraction_counts, load_dataset,
                        split_indices)
-from .download import ChecksumError, DatasetNotFoundError, DownloadError, UnsafeArchiveError
+from .download import (ChecksumError, DatasetNotFoundError, DownloadError, HTTPClientError,
+                       UnsafeArchiveError)
 from .samples import SampleCrops
 from .stl10 import read_stl10_bin
 
@@ -35,6 +36,6 @@ def download(name: str, root: str | os.PathLike | None = None, progress: bool = 
     return DOWNLOADERS[name](data_root(root), progress=progress)
 
 
-__all__ = ["SPLITS", "ChecksumError", "DatasetNotFoundError", "DownloadError", "ImageArrayDataset",
-           "MaskedImages", "SampleCrops", "UnsafeArchiveError", "download", "fraction_counts",
-           "load_dataset", "read_stl10_bin", "split_indices"]
+__all__ = ["SPLITS", "ChecksumError", "DatasetNotFoundError", "DownloadError", "HTTPClientError",
+           "ImageArrayDataset", "MaskedImages", "SampleCrops", "UnsafeArchiveError", "download",
+           "fraction_counts", "load_dataset", "read_stl10_bin", "split_indices"]

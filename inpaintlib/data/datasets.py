@@ -106,7 +106,7 @@ def load_dataset(name: str, split: str, size: int | None = 96,
     if name == "samples":
         return SampleCrops(split, size=96 if size is None else size, seed=seed)
     if name == "stl10":
-        images = stl10.read_stl10_bin(stl10.unlabeled_path(root))
+        images = stl10.load_unlabeled(root)
         parts = split_indices(len(images), fraction_counts(len(images), STL10_FRACTIONS), seed)
         return ImageArrayDataset(images, parts[SPLITS.index(split)], size, "stl10", split)
     if name == "cifar10":

@@ -1,13 +1,14 @@
 """Downloading and unpacking dataset archives without ever leaving a broken file behind.
 
 * :func:`download_url` streams to ``<dest>.part`` with a tqdm progress bar, resumes a
-  partial ``.part`` with an HTTP ``Range`` request (also after a dropped connection,
-  up to ``retries`` times), checks the MD5 and only then renames to ``dest``. A
-  checksum mismatch deletes the ``.part`` and raises :class:`ChecksumError`; nothing
-  ever appears at ``dest`` unless it verified.
-* :func:`safe_extract` unpacks a tar archive into a temporary folder next to the
-  target, refusing members that would land outside it (``../``, absolute paths,
-  links pointing out, device files), then moves the result into place.
+  partial ``.part`` with an HTTP ``Range`` request (also after a dropped connection or
+  an HTTP 5xx answer, up to ``retries`` times; an HTTP 4xx answer is final), checks
+  the MD5 and only then renames to ``dest``. A checksum mismatch deletes the ``.part``
+  and raises :class:`ChecksumError`; nothing ever appears at ``dest`` unless it verified.
+* :func:`safe_extract` unpacks the one expected folder of a tar archive member by
+  member into a staging folder, refusing members that would land outside it (``../``,
+  absolute paths, links pointing out, device files) without relying on Python's tar
+  filters, verifies it and only then moves it into place.
 """
 
 from __future__ import annotations
@@ -25,19 +26,21 @@ from pathlib import Path
 from tqdm import tqdm
 
 CHUNK = 1 << 20  # bytes read per iteration
-# Python >= 3.10.12 / 3.11.4 also vet members themselves ("data" filter): a second line of defence.
-_EXTRACT_KW = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
 
 
 class DownloadError(RuntimeError):
     """A transfer failed (network error, HTTP error, or it stopped early)."""
 
 
+class HTTPClientError(DownloadError):
+    """The server answered 4xx (not found, forbidden, ...): retrying would not help."""
+
+
 class ChecksumError(DownloadError):
     """The downloaded bytes do not have the expected MD5."""
 
 
-class UnsafeArchiveError(RuntimeError):
+class UnsafeArchiveError(DownloadError):
     """An archive member would be written outside the extraction folder."""
 
 
@@ -69,7 +72,8 @@ def _transfer(url: str, part: Path, timeout: float, progress: bool) -> None:
     except urllib.error.HTTPError as err:
         if err.code == 416 and start > 0:  # nothing left to fetch: .part is complete
             return
-        raise DownloadError(f"HTTP {err.code} {err.reason} for {url}") from err
+        kind = HTTPClientError if 400 <= err.code < 500 else DownloadError
+        raise kind(f"HTTP {err.code} {err.reason} for {url}") from err
     except (urllib.error.URLError, OSError) as err:
         raise DownloadError(f"cannot reach {url}: {err}") from err
 
@@ -100,8 +104,9 @@ def download_url(url: str, dest: str | os.PathLike, md5: str | None, *, retries:
 
     If ``dest`` already exists and matches ``md5`` nothing is downloaded. A partial
     ``<dest>.part`` from an earlier, interrupted attempt is continued, not restarted.
-    On a dropped connection the transfer resumes up to ``retries`` more times; after
-    that :class:`DownloadError` is raised and the ``.part`` stays for the next call.
+    On a dropped connection or an HTTP 5xx answer the transfer resumes up to ``retries``
+    more times; after that :class:`DownloadError` is raised and the ``.part`` stays for
+    the next call. An HTTP 4xx answer (e.g. 404) raises :class:`HTTPClientError` at once.
     ``md5=None`` skips verification (only for files without a published checksum).
     """
     dest = Path(dest)
@@ -116,11 +121,14 @@ def download_url(url: str, dest: str | os.PathLike, md5: str | None, *, retries:
         try:
             _transfer(url, part, timeout, progress)
             break
-        except DownloadError:
+        except HTTPClientError:
+            raise
+        except DownloadError as err:
             if attempt == retries:
-                raise DownloadError(
-                    f"download of {url} failed after {retries + 1} attempts; the partial file "
-                    f"{part} is kept and the next call resumes from it") from None
+                kept = (f"; the partial file {part} is kept and the next call resumes from it"
+                        if part.exists() else "")
+                raise DownloadError(f"download of {url} failed after {retries + 1} attempts "
+                                    f"({err}){kept}") from None
     if md5 is not None:
         actual = md5sum(part, progress=progress)
         if actual != md5:
@@ -131,54 +139,137 @@ def download_url(url: str, dest: str | os.PathLike, md5: str | None, *, retries:
     return dest
 
 
-def _check_member(member: tarfile.TarInfo, target: Path) -> None:
-    """Raise UnsafeArchiveError if ``member`` would escape ``target``."""
-    name = member.name
-    resolved = (target / name).resolve()
-    if os.path.isabs(name) or not resolved.is_relative_to(target):
-        raise UnsafeArchiveError(f"refusing archive member {name!r}: it points outside {target}")
-    if member.issym() or member.islnk():
-        link_base = resolved.parent if member.issym() else target
-        link_target = (link_base / member.linkname).resolve()
-        if os.path.isabs(member.linkname) or not link_target.is_relative_to(target):
-            raise UnsafeArchiveError(
-                f"refusing link {name!r} -> {member.linkname!r}: it points outside {target}")
-    elif not (member.isfile() or member.isdir()):
-        raise UnsafeArchiveError(f"refusing archive member {name!r}: not a file or folder")
+def _parts(name: str, what: str) -> tuple[str, ...]:
+    """The components of an archive path (``.`` components dropped), refusing absolute
+    paths, ``..`` and Windows drives or separators."""
+    parts = tuple(p for p in name.split("/") if p not in ("", "."))
+    if name.startswith("/") or any(p == ".." or "\\" in p or ":" in p for p in parts):
+        raise UnsafeArchiveError(f"refusing {what} {name!r}: it points outside the archive folder")
+    return parts
 
 
-def safe_extract(archive: str | os.PathLike, target: str | os.PathLike,
-                 progress: bool = True) -> list[str]:
-    """Extract a (possibly compressed) tar ``archive`` into the folder ``target``.
+def _check_members(members: list[tarfile.TarInfo]) -> None:
+    """Refuse the archive if any member could write outside its folder.
 
-    Every member is checked before anything is written; one unsafe member refuses the
-    whole archive. Extraction happens in a temporary folder inside ``target`` and the
-    top-level entries are moved into place at the end, so an interrupted extraction
-    never leaves a half-filled dataset folder. Existing entries of the same name are
-    replaced. Returns the names of the top-level entries.
+    Only names are checked here: no member may be absolute or contain ``..``, go
+    through a symbolic link of the archive (``a -> .`` then ``a/b``), appear twice, or
+    be a device or pipe; a hard link must name a regular file of the archive. Where
+    symbolic links point is checked once they all exist (see :func:`safe_extract`).
+    """
+    links = {_parts(m.name, "member") for m in members if m.issym()}
+    seen, files = set(), set()
+    for m in members:
+        parts = _parts(m.name, "member")
+        if not parts and not m.isdir():
+            raise UnsafeArchiveError(f"refusing {m.name!r}: not a file name")
+        through = next((parts[:i] for i in range(1, len(parts)) if parts[:i] in links), None)
+        if through:
+            raise UnsafeArchiveError(f"refusing {m.name!r}: it goes through the link "
+                                     f"{'/'.join(through)!r}")
+        if parts in seen and not m.isdir():
+            raise UnsafeArchiveError(f"refusing {m.name!r}: it appears twice in the archive")
+        seen.add(parts)
+        if m.islnk() and _parts(m.linkname, f"hard link {m.name!r} ->") not in files:
+            raise UnsafeArchiveError(f"refusing hard link {m.name!r} -> {m.linkname!r}: "
+                                     "the target is not an earlier file of the archive")
+        if m.issym():
+            if m.linkname.startswith("/") or "\\" in m.linkname or ":" in m.linkname:
+                raise UnsafeArchiveError(f"refusing link {m.name!r} -> {m.linkname!r}: "
+                                         "it points outside the archive folder")
+        elif m.isfile():
+            files.add(parts)
+        elif not (m.isdir() or m.islnk()):
+            raise UnsafeArchiveError(f"refusing {m.name!r}: not a file, folder or link")
+
+
+def _unpack(tar: tarfile.TarFile, members: list[tarfile.TarInfo], staging: Path,
+            folder: str, progress: bool) -> None:
+    """Write ``members`` (already checked, all under ``folder``) into ``staging`` without
+    ``tar.extract``: folders and files first (no link exists yet, so no write can follow
+    one; a hard link becomes a copy), then symbolic links; then check that every link
+    resolves to something inside ``staging/folder``."""
+    links = []
+    for m in tqdm(members, desc=f"extract {Path(tar.name).name}", unit="file",
+                  disable=not progress):
+        dest = staging.joinpath(*_parts(m.name, "member"))
+        if m.isdir():
+            dest.mkdir(parents=True, exist_ok=True)
+        elif m.issym():
+            links.append((m, dest))
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if m.islnk():
+                source = staging.joinpath(*_parts(m.linkname, "link"))
+                if not source.is_file():
+                    raise UnsafeArchiveError(f"refusing hard link {m.name!r} -> {m.linkname!r}: "
+                                             f"the target is not a file of {folder}/")
+                shutil.copyfile(source, dest)
+            else:
+                with tar.extractfile(m) as src, open(dest, "xb") as out:
+                    shutil.copyfileobj(src, out, CHUNK)
+    for m, dest in links:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(m.linkname, dest)
+    for m, dest in links:  # resolved only now, through all the links of the archive
+        try:
+            inside = Path(os.path.realpath(dest, strict=True)).is_relative_to(staging / folder)
+        except OSError:  # dangling, a loop, or a path too long to resolve
+            inside = False
+        if not inside:
+            raise UnsafeArchiveError(f"refusing link {m.name!r} -> {m.linkname!r}: "
+                                     f"it does not lead into {folder}/")
+
+
+def _replace_folder(new: Path, final: Path, trash: Path) -> None:
+    """Put the folder ``new`` at ``final``; an existing ``final`` is first moved to
+    ``trash`` (on the same disk) and is put back if the second rename fails."""
+    if final.exists() or final.is_symlink():
+        os.replace(final, trash)
+    try:
+        os.replace(new, final)
+    except OSError:
+        if trash.exists() or trash.is_symlink():
+            os.replace(trash, final)
+        raise
+
+
+def safe_extract(archive: str | os.PathLike, target: str | os.PathLike, folder: str,
+                 files_md5: dict[str, str] | None = None, progress: bool = True) -> Path:
+    """Install the top-level ``folder`` of the tar ``archive`` as ``target/folder``.
+
+    Safe without Python's tar filters (absent from Python < 3.10.12 / 3.11.4):
+
+    * every member is checked before anything is written, and one unsafe member
+      (absolute path, ``..``, a link leading outside, a device) refuses the archive;
+    * members are written one by one into a fresh staging folder inside ``target``,
+      never through a link, and symbolic links are resolved only after all exist;
+    * only ``folder`` is installed; other top-level entries of the archive are ignored
+      and nothing else in ``target`` is touched;
+    * the files in ``files_md5`` (paths relative to ``folder``) are verified in the
+      staging folder; only then does ``folder`` replace an existing ``target/folder``.
+
+    The staging folder is removed in every case. Returns ``target / folder``.
     """
     target = Path(target).resolve()
     target.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(archive) as tar:
-        members = tar.getmembers()
-        for member in members:
-            _check_member(member, target)
-        staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=target))
-        try:
-            for member in tqdm(members, desc=f"extract {Path(archive).name}", unit="file",
-                               disable=not progress):
-                tar.extract(member, staging, **_EXTRACT_KW)
-            tops = sorted(p.name for p in staging.iterdir())
-            for top in tops:
-                final = target / top
-                if final.is_dir() and not final.is_symlink():
-                    shutil.rmtree(final)
-                elif final.exists() or final.is_symlink():
-                    final.unlink()
-                os.replace(staging / top, final)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return tops
+    staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=target)).resolve()
+    try:
+        with tarfile.open(archive) as tar:
+            members = tar.getmembers()
+            _check_members(members)
+            ours = [m for m in members if _parts(m.name, "member")[:1] == (folder,)]
+            if not any(m.isdir() or len(_parts(m.name, "member")) > 1 for m in ours):
+                raise DownloadError(f"{Path(archive).name} does not contain the folder {folder!r}")
+            _unpack(tar, ours, staging, folder, progress)
+        for rel, expected in (files_md5 or {}).items():
+            actual = md5sum(staging / folder / rel, progress=progress)
+            if actual != expected:
+                raise ChecksumError(f"{folder}/{rel} in {Path(archive).name}: MD5 {actual}, "
+                                    f"expected {expected}")
+        _replace_folder(staging / folder, target / folder, staging / ".previous")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target / folder
 
 
 class DatasetNotFoundError(FileNotFoundError):
@@ -199,13 +290,7 @@ def fetch_archive(url: str, md5: str, root: Path, folder: str,
     root = Path(root)
     archive = download_url(url, root / "downloads" / url.rsplit("/", 1)[-1], md5,
                            progress=progress)
-    tops = safe_extract(archive, root, progress=progress)
-    if folder not in tops:
-        raise DownloadError(f"{archive.name} does not contain the folder {folder!r} (found {tops})")
-    for rel, expected in (files_md5 or {}).items():
-        actual = md5sum(root / folder / rel, progress=progress)
-        if actual != expected:
-            raise ChecksumError(f"{root / folder / rel}: MD5 {actual}, expected {expected}")
+    safe_extract(archive, root, folder, files_md5, progress=progress)
     if not keep_archive:
         archive.unlink()
     return root / folder

@@ -5,8 +5,9 @@ this dataset works on any machine with no download: the default for the quick
 profile, for CI and for a first look. Each split draws from its own photos, so no photo
 (and no near-duplicate view of it) is in two splits.
 
-Item ``i`` of a split is a square crop of a random photo of that split, with a random
-side between 1/6 and 4/5 of the photo's short side (log-uniform, so close-ups and wide
+Item ``i`` of a split is a square crop of photo ``i % n_photos`` of that split (so every
+photo has the same share of the split, and test metrics can be reported per photo), with
+a random side between 1/6 and 4/5 of the photo's short side (log-uniform, so close-ups and wide
 views are equally common), a random horizontal flip, resized with area averaging to
 ``size`` pixels. The random choices come from ``numpy.random.default_rng((seed,
 split, i))``: an item is the same whenever and in whatever order it is read.
@@ -23,16 +24,20 @@ import torch
 from matplotlib import cbook
 from torch.utils.data import Dataset
 
-#: Source photos of each split. The two motorcycle views show the same scene, so they
-#: share a split; grey photos are repeated over the three channels.
+#: Source photos of each split: every colour photograph scikit-image (0.26) and
+#: matplotlib ship in their wheels, plus grey photos and textures (repeated over the
+#: three channels) for variety in training. The two motorcycle views show the same
+#: scene, so they share a split. The test split holds three unlike colour photos
+#: (fur, a glossy cup, a portrait with a flag) so per-photo results show the spread.
 PHOTOS: dict[str, tuple[str, ...]] = {
-    "train": ("astronaut", "hubble_deep_field", "immunohistochemistry", "motorcycle_left",
-              "motorcycle_right", "retina", "grace_hopper", "brick", "grass", "gravel"),
+    "train": ("hubble_deep_field", "immunohistochemistry", "motorcycle_left", "motorcycle_right",
+              "retina", "grace_hopper", "brick", "grass", "gravel", "coins", "moon"),
     "val": ("rocket", "camera"),
-    "test": ("chelsea", "coffee"),
+    "test": ("chelsea", "coffee", "astronaut"),
 }
-#: Number of crops in each split (virtual: crops are cut on demand).
-LENGTHS = {"train": 4000, "val": 500, "test": 500}
+#: Number of crops in each split (virtual: crops are cut on demand). The test split is a
+#: multiple of its photo count, so each test photo has exactly 200 crops.
+LENGTHS = {"train": 8000, "val": 500, "test": 600}
 _SPLIT_IDS = {"train": 0, "val": 1, "test": 2}
 
 
@@ -67,7 +72,7 @@ def _decode_image(fh) -> np.ndarray:
 def crop(split: str, index: int, size: int, seed: int) -> tuple[np.ndarray, str]:
     """Crop ``index`` of ``split``: uint8 ``(size, size, 3)`` and the source photo's name."""
     rng = np.random.default_rng((seed, _SPLIT_IDS[split], index))
-    name = PHOTOS[split][rng.integers(len(PHOTOS[split]))]
+    name = PHOTOS[split][index % len(PHOTOS[split])]
     photo = load_photo(name)
     h, w = photo.shape[:2]
     short = min(h, w)
@@ -96,8 +101,9 @@ class SampleCrops(Dataset):
         return self.length
 
     def source(self, index: int) -> str:
-        """Name of the photo item ``index`` was cut from."""
-        return crop(self.split, index, self.size, self.seed)[1]
+        """Name of the photo item ``index`` was cut from (no crop is cut)."""
+        photos = PHOTOS[self.split]
+        return photos[index % len(photos)]
 
     def __getitem__(self, index: int) -> torch.Tensor:
         if not 0 <= index < self.length:

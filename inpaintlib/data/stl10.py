@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..safeload import corrupt_file
 from .download import DatasetNotFoundError, fetch_archive
 
 URL = "http://ai.stanford.edu/~acoates/stl10/stl10_binary.tar.gz"
@@ -30,20 +31,35 @@ UNLABELED_COUNT = 100_000
 DOWNLOAD_COMMAND = "python -m inpaintlib download stl10"
 
 
-def read_stl10_bin(path: str | os.PathLike) -> np.ndarray:
+def read_stl10_bin(path: str | os.PathLike, count: int | None = None) -> np.ndarray:
     """Images of an STL-10 ``*_X.bin`` file as a uint8 array ``(N, 96, 96, 3)`` (H, W, RGB).
 
     The array is a read-only view of a memory map: nothing is loaded until indexed,
-    so opening the 2.7 GB unlabeled file is instant and costs no memory.
+    so opening the 2.7 GB unlabeled file is instant and costs no memory. The file size
+    is checked first: it must be a whole number of images, and exactly ``count`` images
+    when ``count`` is given; otherwise ``CorruptFileError`` names the file and the
+    download command.
     """
     path = Path(path)
     nbytes = path.stat().st_size
-    if nbytes == 0 or nbytes % IMAGE_BYTES:
-        raise ValueError(f"{path}: {nbytes} bytes is not a whole number of STL-10 images "
-                         f"({IMAGE_BYTES} bytes each); the file is truncated or not STL-10")
-    raw = np.memmap(path, dtype=np.uint8, mode="r", shape=(nbytes // IMAGE_BYTES, 3, SIDE, SIDE))
+    n, rest = divmod(nbytes, IMAGE_BYTES)
+    reason = None
+    if n == 0 or rest:
+        reason = f"{nbytes:,} bytes is not a whole number of {IMAGE_BYTES:,}-byte images"
+    elif count is not None and n != count:
+        reason = f"it holds {n:,} images, expected {count:,}"
+    if reason:
+        raise corrupt_file(path, "an STL-10 image file",
+                           f"re-download it with: {DOWNLOAD_COMMAND}", reason)
+    raw = np.memmap(path, dtype=np.uint8, mode="r", shape=(n, 3, SIDE, SIDE))
     # raw[n, c, x, y]: planes column-major, so axis 2 runs along x (columns).
     return raw.transpose(0, 3, 2, 1)
+
+
+def load_unlabeled(root: Path) -> np.ndarray:
+    """The unlabeled images under ``root`` (:func:`read_stl10_bin`), which must number
+    ``UNLABELED_COUNT`` (100,000; read at call time)."""
+    return read_stl10_bin(unlabeled_path(root), count=UNLABELED_COUNT)
 
 
 def unlabeled_path(root: Path) -> Path:

@@ -12,6 +12,7 @@
 | ``unet`` | :mod:`.convmixer_unet` | paper 2's U-Net (741,763 with additive skips) |
 | ``convmixer_unet`` | :mod:`.convmixer_unet` | paper 2's U-Net + ConvMixer at the bottleneck (892,547) |
 | ``telea``, ``navier_stokes`` | :mod:`.classical` | OpenCV's classical inpainting, 0 parameters |
+| ``mean_fill`` | :mod:`.classical` | each hole filled with the image's mean known colour, 0 parameters |
 
 The contract every model follows is in :mod:`.base`. ``build(name)`` without a preset
 gives the paper's configuration; ``preset=`` picks a named one (``PRESETS[name]``) and
@@ -23,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .base import InpaintingModel, check_inputs, composite
-from .classical import ClassicalInpainting
+from .classical import ClassicalInpainting, MeanColourFill
 from .convmixer_unet import UNet
 from .lama import LAMA_PRESETS, LamaFourier
 from .unet_cnn import CNN_PRESETS, UNetCNN
@@ -40,6 +41,7 @@ MODELS: dict[str, tuple[Callable[..., InpaintingModel], dict[str, dict]]] = {
     "convmixer_unet": (lambda **cfg: UNet(fused=True, **cfg), _UNET_PRESETS),
     "telea": (lambda **cfg: ClassicalInpainting("telea", **cfg), {"paper": {}}),
     "navier_stokes": (lambda **cfg: ClassicalInpainting("navier_stokes", **cfg), {"paper": {}}),
+    "mean_fill": (MeanColourFill, {"paper": {}}),
 }
 
 #: name -> {preset name -> settings}
@@ -70,4 +72,4 @@ def build(name: str, preset: str | None = None, **cfg) -> InpaintingModel:
 
 
 __all__ = ["InpaintingModel", "MODELS", "PRESETS", "build", "check_inputs", "composite", "names",
-           "ClassicalInpainting", "LamaFourier", "UNet", "UNetCNN", "WaveMixInpainting"]
+           "ClassicalInpainting", "LamaFourier", "MeanColourFill", "UNet", "UNetCNN", "WaveMixInpainting"]

@@ -42,3 +42,18 @@ class ClassicalInpainting(InpaintingModel):
                         for img, hole in zip(imgs, holes)])
         pred = torch.from_numpy(out).permute(0, 3, 1, 2).to(masked.device, masked.dtype)
         return pred / 255
+
+
+class MeanColourFill(InpaintingModel):
+    """The simplest baseline: fill each image's holes with the mean colour of its known
+    pixels (per image and channel). Zero parameters; a network that does not beat it by
+    a clear margin has learned nothing about images. An image with no known pixel is
+    filled with mid-grey (0.5)."""
+
+    @torch.no_grad()
+    def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
+        known = 1.0 - mask                                                # (N, 1, H, W)
+        count = known.sum(dim=(2, 3), keepdim=True)                       # (N, 1, 1, 1)
+        mean = (masked * known).sum(dim=(2, 3), keepdim=True) / count.clamp(min=1.0)
+        mean = torch.where(count > 0, mean, torch.full_like(mean, 0.5))   # (N, 3, 1, 1)
+        return mean.expand_as(masked)

@@ -1,0 +1,238 @@
+"""Reference checkpoints: models trained by the course's own code, small enough to commit.
+
+    from inpaintlib import pretrained
+    pretrained.names()                    # ['wavemix', 'cnn', 'lama', 'unet', ...]
+    model = pretrained.load("wavemix")    # eval mode, float32, on the CPU
+    pred = model(masked, mask)            # (N,3,96,96) in [0,1], (N,1,96,96) 1 = hole
+
+Each reference is trained with the ``course`` profile (:data:`inpaintlib.train.PROFILES`)
+plus the few settings in :data:`REFERENCES`, so every Table 1 model sees the same number
+of training crops (equal budget, as the paper compares at equal epochs). The files live in
+``data/pretrained/<name>/``:
+
+* ``weights.pt``: ``{"format", "model_spec", "state_dict"}`` with floating-point tensors
+  stored as float16 (half the size; the models run in float32 after loading). Loaded with
+  ``torch.load(..., weights_only=True)``: plain tensors and Python values, never code;
+* ``config.json``: the :class:`~inpaintlib.train.TrainConfig` it was trained with;
+* ``history.csv``: the trainer's per-epoch log (losses, validation metrics, speed).
+
+``data/pretrained/SHA256SUMS`` records the SHA-256 of every file; :func:`load` checks it
+before reading a byte of ``weights.pt``, so a truncated or altered file is refused with
+the command that regenerates it (:data:`REGENERATE`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .atomic import atomic_write
+from .models import build
+from .paths import data_root, runs_dir
+from .safeload import CorruptFileError, corrupt_file, describe, load_torch_file
+
+#: reference name -> the settings that differ from the ``course`` profile. The Table 1
+#: trio shares everything but the model; ``wavemix_box12`` is the same WaveMix trained
+#: on one fixed 12 px box (notebook 10, Appendix D); the second paper's pair works on
+#: 32 px crops with random squares of 4-16 px, an MSE loss and Adam(W) throughout, and
+#: a third of the crops (2 epochs: 16,000; the images are 9x smaller).
+REFERENCES: dict[str, dict] = {
+    "wavemix": dict(model="wavemix"),
+    "cnn": dict(model="cnn"),
+    "lama": dict(model="lama"),
+    "wavemix_box12": dict(model="wavemix", masks="box12", val_masks="box12"),
+    "unet": dict(model="unet", size=32, masks="square4-16", val_masks="square4-16", loss="mse",
+                 epochs=2, sgd_epochs=0),
+    "convmixer_unet": dict(model="convmixer_unet", size=32, masks="square4-16",
+                           val_masks="square4-16", loss="mse", epochs=2, sgd_epochs=0),
+}
+#: Bumped when the layout of ``weights.pt`` changes.
+FORMAT = 1
+#: The manifest of SHA-256 sums, one ``<sha256>  <name>/<file>`` line per file.
+CHECKSUMS = "SHA256SUMS"
+FILES = ("weights.pt", "config.json", "history.csv")
+#: The command that retrains and re-exports every reference (or one: ``--only NAME``).
+REGENERATE = "make pretrained   (or: python -m inpaintlib pretrained build --only NAME)"
+
+
+class PretrainedError(CorruptFileError):
+    """A reference checkpoint is missing, altered or unreadable (a
+    :class:`~inpaintlib.safeload.CorruptFileError`, so a ``ValueError``)."""
+
+
+def pretrained_dir(root: str | os.PathLike | None = None) -> Path:
+    """``<data root>/pretrained``: where the reference checkpoints are committed."""
+    return data_root(root) / "pretrained"
+
+
+def names() -> list[str]:
+    """The reference names :func:`load` accepts (whether or not their files exist)."""
+    return list(REFERENCES)
+
+
+def available(root: str | os.PathLike | None = None) -> list[str]:
+    """The references whose files are present (checksums not yet verified)."""
+    return [n for n in REFERENCES if (pretrained_dir(root) / n / "weights.pt").exists()]
+
+
+def reference_config(name: str, **overrides):
+    """The :class:`~inpaintlib.train.TrainConfig` that trains reference ``name``, in
+    ``runs/checkpoints/course/<name>``; ``overrides`` change single fields (``device``)."""
+    from .train import profile_config
+    _check_name(name)
+    settings = dict(REFERENCES[name])
+    model = settings.pop("model")
+    settings.setdefault("out", str(runs_dir() / "checkpoints" / "course" / name))
+    return profile_config(model, "course", **{**settings, **overrides})
+
+
+def _check_name(name: str) -> None:
+    if name not in REFERENCES:
+        raise ValueError(f"unknown reference {name!r}; choose one of {names()}")
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_checksums(root: str | os.PathLike | None = None) -> dict[str, str]:
+    """``{"<name>/<file>": sha256}`` from the manifest (empty if there is none)."""
+    path = pretrained_dir(root) / CHECKSUMS
+    if not path.exists():
+        return {}
+    sums = {}
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 2 or len(parts[0]) != 64 or any(c not in "0123456789abcdef" for c in parts[0]):
+            raise PretrainedError(f"{path}, line {number}: expected '<64 hex digits>  <name>/<file>', "
+                                  f"got {line!r}; the manifest is corrupt: restore it with "
+                                  f"`git checkout -- {path.name}` or regenerate with {REGENERATE}")
+        sums[parts[1]] = parts[0]
+    return sums
+
+
+def _write_checksums(sums: dict[str, str], root: str | os.PathLike | None = None) -> None:
+    text = "".join(f"{sums[k]}  {k}\n" for k in sorted(sums))
+    atomic_write(pretrained_dir(root) / CHECKSUMS, lambda fh: fh.write(text.encode()))
+
+
+def verify(name: str, root: str | os.PathLike | None = None) -> Path:
+    """Check every file of reference ``name`` against the manifest; returns its folder.
+    Raises :class:`PretrainedError` naming the file and the command that regenerates it."""
+    _check_name(name)
+    folder = pretrained_dir(root) / name
+    sums = read_checksums(root)
+    for file in FILES:
+        path, key = folder / file, f"{name}/{file}"
+        if not path.exists():
+            raise PretrainedError(f"reference checkpoint file {path} is missing; restore it with "
+                                  f"`git checkout -- {path}` or regenerate it with {REGENERATE}")
+        if key not in sums:
+            raise PretrainedError(f"{path} has no entry in {pretrained_dir(root) / CHECKSUMS}; "
+                                  f"regenerate it with {REGENERATE}")
+        if sha256(path) != sums[key]:
+            raise PretrainedError(f"{path} is corrupt or was altered: its SHA-256 does not match "
+                                  f"{CHECKSUMS}; restore it with `git checkout -- {path}` or "
+                                  f"regenerate it with {REGENERATE}")
+    return folder
+
+
+def load(name: str, device: str | torch.device = "cpu", root: str | os.PathLike | None = None) -> nn.Module:
+    """Reference model ``name`` in eval mode, float32, on ``device``, its checksum verified.
+
+    ``model.spec`` says how it was built; :func:`training_config` and :func:`history`
+    give how it was trained.
+    """
+    folder = verify(name, root)
+    path = folder / "weights.pt"
+    what = "a reference checkpoint"
+    try:
+        state = load_torch_file(path, what, REGENERATE)   # weights only: tensors, never code
+    except CorruptFileError as err:
+        raise PretrainedError(str(err)) from None
+    try:
+        if not isinstance(state, dict) or state.get("format") != FORMAT:
+            raise ValueError(f"expected a dict of format {FORMAT}")
+        spec = dict(state["model_spec"])
+        model = build(spec.pop("name"), **spec)
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v
+                               for k, v in state["state_dict"].items()})
+    except Exception as err:  # wrong keys, shapes that do not fit the architecture
+        raise PretrainedError(str(corrupt_file(path, what, f"regenerate it with: {REGENERATE}",
+                                               describe(err)))) from None
+    return model.to(device).eval()
+
+
+def training_config(name: str, root: str | os.PathLike | None = None) -> dict:
+    """The training configuration of reference ``name`` (``config.json``), verified."""
+    return json.loads((verify(name, root) / "config.json").read_text())
+
+
+def history(name: str, root: str | os.PathLike | None = None) -> list[dict]:
+    """The per-epoch training log of reference ``name`` (``history.csv``) as rows of floats
+    (``epoch`` an int, ``optimizer`` a string)."""
+    import csv
+    with open(verify(name, root) / "history.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return [{k: (v if k == "optimizer" else int(v) if k == "epoch" else float(v)) for k, v in r.items()}
+            for r in rows]
+
+
+def crops_seen(name: str, root: str | os.PathLike | None = None) -> int:
+    """How many masked training crops reference ``name`` was trained on (epochs x the
+    full batches of its training split): the budget the references share."""
+    from .data import load_dataset
+    cfg = training_config(name, root)
+    n = cfg["train_images"] or len(load_dataset(cfg["dataset"], "train", size=cfg["size"], seed=cfg["seed"]))
+    return cfg["epochs"] * (n // cfg["batch"]) * cfg["batch"]
+
+
+def export(name: str, checkpoint: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
+    """Write reference ``name`` from a trainer checkpoint (``best.pt``): float16 weights,
+    ``config.json`` and ``history.csv`` from the checkpoint's folder, and their SHA-256
+    sums in the manifest. Every file is written atomically."""
+    from .train import load_checkpoint
+    _check_name(name)
+    checkpoint = Path(checkpoint)
+    model, state = load_checkpoint(checkpoint, "cpu")
+    weights = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
+    buffer = io.BytesIO()
+    torch.save({"format": FORMAT, "model_spec": dict(model.spec), "state_dict": weights}, buffer)
+    folder = pretrained_dir(root) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write(folder / "weights.pt", lambda fh: fh.write(buffer.getvalue()))
+    config = json.dumps({k: v for k, v in state["config"].items() if k not in ("out", "device", "progress")},
+                        indent=2).encode()
+    atomic_write(folder / "config.json", lambda fh: fh.write(config))
+    source = checkpoint.parent / "history.csv"
+    atomic_write(folder / "history.csv", lambda fh: fh.write(source.read_bytes()))
+    sums = read_checksums(root)
+    sums.update({f"{name}/{f}": sha256(folder / f) for f in FILES})
+    _write_checksums(sums, root)
+    return folder
+
+
+def build_reference(name: str, device: str = "auto", progress: bool = True) -> Path:
+    """Train reference ``name`` with the course profile (continuing an interrupted run in
+    ``runs/checkpoints/course/<name>``), then :func:`export` its ``best.pt``."""
+    from .train import Trainer
+    config = reference_config(name, device=device, progress=progress)
+    Trainer(config).fit(resume=True)
+    return export(name, Path(config.out) / "best.pt")
+
+
+__all__ = ["REFERENCES", "PretrainedError", "available", "build_reference", "crops_seen", "export", "history", "load",
+           "names", "reference_config", "training_config", "verify"]
