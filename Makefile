@@ -5,6 +5,7 @@
 #   make run PROFILE=paper    the paper's settings (GPU and STL-10 expected)
 #   make test                 unit tests + nbval over notebooks/
 #   make lab                  JupyterLab on notebooks/
+#   make gpu-check            on a GPU machine: CUDA tests + Table 1 speed ratios (COMPILE=1 adds torch.compile)
 #   make pretrained           retrain and re-export the reference checkpoints (hours on a CPU)
 #   make notebooks            re-execute the committed notebooks in place (maintainers)
 #   make lock                 re-resolve pyproject.toml into requirements-lock.txt
@@ -16,7 +17,7 @@ ONLY    ?=
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup run test lab notebooks pretrained lock clean
+.PHONY: setup run test gpu-check lab notebooks pretrained lock clean
 
 setup: $(STAMP)
 
@@ -34,6 +35,9 @@ run: setup
 
 test: setup
 	$(PY) -m pytest
+
+gpu-check: setup
+	$(PY) -m inpaintlib gpu-check $(if $(COMPILE),--compile,)
 
 pretrained: setup
 	$(PY) -m inpaintlib pretrained build $(if $(ONLY),--only $(ONLY),)

@@ -13,9 +13,11 @@
     pretrained {list,verify,build} [--only NAME ...]
                                         the reference checkpoints in data/pretrained/:
                                         list them, check their SHA-256, or retrain them
-    bench models [--models M ...] [--preset P] [--batch B] [--amp] [--no-train]
+    bench models [--models M ...] [--preset P] [--batch B] [--amp] [--no-train] [--compile]
                                         parameters, GFLOPs, inference and training images/s
                                         and seconds per 80k-image epoch, per model
+    gpu-check [--compile]               on a GPU: the CUDA tests, then the Table 1 speed
+                                        ratios next to the paper's (make gpu-check)
 """
 
 from __future__ import annotations
@@ -26,15 +28,22 @@ import sys
 from pathlib import Path
 
 
-def positive_int(text: str) -> int:
-    """argparse ``type``: a whole number >= 1, so a bad count fails before any work is done."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+def whole_number(smallest: int):
+    """argparse ``type``: a whole number >= ``smallest``, so a bad count fails before any
+    work is done."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {smallest}, got {text!r}") from None
+        if value < smallest:
+            raise argparse.ArgumentTypeError(f"must be >= {smallest}, got {value}")
+        return value
+    parse.__name__ = f"whole number >= {smallest}"   # argparse names the type in its errors
+    return parse
+
+
+positive_int, non_negative_int = whole_number(1), whole_number(0)
 
 
 def _download(args: argparse.Namespace) -> int:
@@ -167,11 +176,17 @@ def _bench(args: argparse.Namespace) -> int:
         return 0
     rows = benchmarks.bench_models(args.models, preset=args.preset, batch=args.batch,
                                    size=args.size, device=args.device, threads=args.threads,
-                                   repeats=args.repeats or 3, amp=args.amp, train=not args.no_train)
+                                   repeats=args.repeats or 3, amp=args.amp, train=not args.no_train,
+                                   compile=args.compile)
     print(f"Batch {args.batch}, {args.device}, {torch.get_num_threads()} thread(s), "
           f"{'autocast' if args.amp else 'float32'}")
     print(format_table(rows))
     return 0
+
+
+def _gpu_check(args: argparse.Namespace) -> int:
+    from . import gpu_check
+    return gpu_check.main(compile=args.compile, batch=args.batch, tests=not args.no_tests)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -202,14 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--masks", default="train", help="training masks: LaMa preset, box<k>, square<a>-<b>")
     p.add_argument("--val-masks", default="medium", help="fixed validation mask set (default medium)")
     p.add_argument("--epochs", type=positive_int, default=100, help="epochs (default 100, the paper's)")
-    p.add_argument("--sgd-epochs", type=int, help="final epochs on SGD (default half of --epochs)")
+    p.add_argument("--sgd-epochs", type=non_negative_int, help="final epochs on SGD (default half of --epochs)")
     p.add_argument("--batch", type=positive_int, default=40, help="global batch size (default 40)")
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--loss", default="ssim_mae", choices=["ssim_mae", "mse"])
     p.add_argument("--amp", default="auto", choices=["auto", "bf16", "fp16", "off"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
-    p.add_argument("--workers", type=int, default=2, help="data-loading processes (default 2)")
+    p.add_argument("--workers", type=non_negative_int, default=2, help="data-loading processes (default 2)")
     p.add_argument("--out", help="output folder (default runs/checkpoints/<preset>/<model>)")
     p.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
     p.set_defaults(func=_train)
@@ -239,19 +254,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="speed benchmarks")
     p.add_argument("target", choices=["dwt", "models"], help="what to time")
-    p.add_argument("--shape", type=int, nargs=4, default=[40, 144, 48, 48], metavar=("N", "C", "H", "W"),
+    p.add_argument("--shape", type=positive_int, nargs=4, default=[40, 144, 48, 48], metavar=("N", "C", "H", "W"),
                    help="dwt: input shape")
-    p.add_argument("--levels", type=int, default=1, help="dwt: DWT levels")
+    p.add_argument("--levels", type=positive_int, default=1, help="dwt: DWT levels")
     p.add_argument("--models", nargs="+", metavar="M", help="models: names (default all)")
     p.add_argument("--preset", help="models: preset where a model has it (default: paper sizes)")
     p.add_argument("--batch", type=positive_int, default=40, help="models: batch size (default 40, the paper's)")
     p.add_argument("--size", type=positive_int, help="models: image side (default 96; 32 for unet models)")
     p.add_argument("--amp", action="store_true", help="models: autocast (bf16 CPU, fp16 CUDA)")
     p.add_argument("--no-train", action="store_true", help="models: inference only (training is slow on CPUs)")
-    p.add_argument("--threads", type=int, default=2, help="CPU threads (default 2, a laptop)")
-    p.add_argument("--repeats", type=int, default=None, help="timed repeats (dwt 7, models 3)")
+    p.add_argument("--threads", type=positive_int, default=2, help="CPU threads (default 2, a laptop)")
+    p.add_argument("--repeats", type=positive_int, default=None, help="timed repeats (dwt 7, models 3)")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--compile", action="store_true", help="models: time torch.compile(model)")
     p.set_defaults(func=_bench)
+
+    p = sub.add_parser("gpu-check", help="CUDA tests and the Table 1 speed ratios on a GPU (make gpu-check)")
+    p.add_argument("--compile", action="store_true", help="also benchmark with torch.compile")
+    p.add_argument("--batch", type=positive_int, default=40, help="benchmark batch (default 40, the paper's)")
+    p.add_argument("--no-tests", action="store_true", help="only the benchmark")
+    p.set_defaults(func=_gpu_check)
     return parser
 
 

@@ -80,7 +80,7 @@ def bench_dwt(shape: tuple[int, int, int, int] = (40, 144, 48, 48), levels: int 
 def bench_models(names: list[str] | None = None, preset: str | None = None, batch: int = 40,
                  size: int | None = None, device: str = "cpu", threads: int | None = 2,
                  repeats: int = 3, amp: bool = False, train: bool = True,
-                 progress: bool = True) -> list[dict]:
+                 progress: bool = True, compile: bool = False) -> list[dict]:
     """Inference throughput of each model in eval mode under ``torch.inference_mode``, and
     (``train``) training throughput: forward, the 3:1 SSIM + MAE loss, backward and an
     AdamW step, in training mode.
@@ -88,7 +88,8 @@ def bench_models(names: list[str] | None = None, preset: str | None = None, batc
     ``preset``: applied to models that have it, the others run at the paper's size (the
     row's ``preset`` says which was used). ``size``:
     None = :data:`NATIVE_SIZE` (96 px, 32 px for unet / convmixer_unet). ``amp``: bf16
-    autocast on CPU, fp16 on CUDA (training: with a gradient scaler). Returns rows
+    autocast on CPU, fp16 on CUDA (training: with a gradient scaler). ``compile``: time
+    ``torch.compile(model)`` (compilation happens in the untimed warm-up). Returns rows
     ``{"model", "preset", "size", "params", "gflops", "infer_img_s", "train_img_s",
     "epoch_s"}``; ``epoch_s`` = :data:`EPOCH_IMAGES` / ``train_img_s``; models without
     weights (classical) get None for both. GFLOPs are one image's forward pass as counted by
@@ -108,14 +109,14 @@ def bench_models(names: list[str] | None = None, preset: str | None = None, batc
         torch.set_num_threads(threads)
     try:
         return [_bench_one(name, preset if preset in PRESETS[name] else None, batch, size,
-                           device, repeats, amp, train)
+                           device, repeats, amp, train, compile)
                 for name in tqdm(names, desc="models", disable=not progress_enabled(progress))]
     finally:
         torch.set_num_threads(previous_threads)
 
 
 def _bench_one(name: str, use: str | None, batch: int, size: int | None, device: str,
-               repeats: int, amp: bool, train: bool) -> dict:
+               repeats: int, amp: bool, train: bool, compile: bool = False) -> dict:
     """One row of :func:`bench_models`."""
     from .losses import SSIMMAELoss
     from .models import build
@@ -126,16 +127,17 @@ def _bench_one(name: str, use: str | None, batch: int, size: int | None, device:
     mask = (torch.rand(batch, 1, side, side, generator=gen) < 0.3).float()
     masked, mask = (img * (1 - mask)).to(device), mask.to(device)
     flops = count_flops(model, masked[:1], mask[:1])
+    net = torch.compile(model) if compile else model          # same weights, fused kernels
     dtype = torch.float16 if device.startswith("cuda") else torch.bfloat16
 
-    def step(model=model, masked=masked, mask=mask):
+    def step(model=net, masked=masked, mask=mask):
         with torch.inference_mode(), torch.autocast(device.split(":")[0], dtype=dtype,
                                                     enabled=amp):
             model(masked, mask)
         if device.startswith("cuda"):
             torch.cuda.synchronize()
     ms = time_ms(step, repeats=repeats, warmup=1)
-    row = {"model": name, "preset": use or "paper", "size": side,
+    row = {"model": name + (" (compiled)" if compile else ""), "preset": use or "paper", "size": side,
            "params": count_parameters(model), "gflops": flops / 1e9,
            "infer_img_s": batch / (ms / 1e3), "train_img_s": None, "epoch_s": None}
     if train and row["params"] > 0:
@@ -145,7 +147,7 @@ def _bench_one(name: str, use: str | None, batch: int, size: int | None, device:
         scaler = torch.amp.GradScaler("cuda", enabled=amp and device.startswith("cuda"))
         loss_fn = SSIMMAELoss()
 
-        def train_step(model=model, masked=masked, mask=mask):
+        def train_step(model=net, masked=masked, mask=mask):
             with torch.autocast(device.split(":")[0], dtype=dtype, enabled=amp):
                 pred = model(masked, mask)
             loss = loss_fn(pred, target)

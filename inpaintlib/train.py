@@ -54,10 +54,14 @@ from .losses import build_loss
 from .masks import MaskSampler, fixed_masks
 from .models import build
 from .runlock import RunLock
+from .safeload import corrupt_file, describe, load_torch_file
 from .runtime import bf16_supported, choose_device, progress_enabled, seed_everything
 
 #: Bumped when the checkpoint layout changes.
 CHECKPOINT_FORMAT = 1
+#: How to regenerate a damaged checkpoint (said in the error).
+RETRAIN = ("delete the run folder and train again (python -m inpaintlib train ..., "
+           "or the notebook that trained it)")
 #: Validation columns of ``history.csv`` (whole image unless ``_hole``).
 VAL_METRICS = ("ssim", "psnr", "l1", "ssim_hole", "l1_hole")
 #: Config fields that may differ between a run and its resumption.
@@ -282,10 +286,13 @@ class Trainer:
         self.config = config
         self.out = Path(config.out)
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        # launched by torchrun (even with one process): a process group and DDP, so the
+        # multi-GPU code path can be tested on a single GPU
+        self.distributed = "WORLD_SIZE" in os.environ and "RANK" in os.environ
         self.rank = int(os.environ.get("RANK", "0"))
         self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
         self.device = choose_device(config.device)
-        if self.world > 1 and self.device.type == "cuda":
+        if self.distributed and self.device.type == "cuda":
             self.device = torch.device("cuda", self.local_rank)
         self.amp_dtype = resolve_amp(config.amp, self.device)
         self.channels_last = (config.channels_last == "on"
@@ -311,7 +318,7 @@ class Trainer:
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.net = self.model
-        if self.world > 1:
+        if self.distributed:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.net = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
@@ -358,7 +365,12 @@ class Trainer:
     def _resume(self) -> int:
         """Load ``last.pt``; returns the number of finished epochs."""
         path = self.out / "last.pt"
-        state = torch.load(path, map_location=self.device, weights_only=True)
+        state = load_torch_file(path, "a training checkpoint", RETRAIN, self.device)
+        missing = [k for k in ("config", "model", "optimizer_name", "optimizer", "scaler", "rng",
+                               "history", "best_ssim", "progress", "epoch") if k not in state]
+        if missing:
+            raise corrupt_file(path, "a training checkpoint", f"regenerate it with: {RETRAIN}",
+                               f"no {', '.join(missing)}")
         saved, now = comparable_config(state["config"]), comparable_config(self.config.to_dict())
         changed = sorted(k for k in now if saved.get(k) != now[k])
         if changed:
@@ -386,7 +398,7 @@ class Trainer:
         While it runs, ``out/.lock`` keeps other trainers out of the folder (a second one
         gets a :class:`~inpaintlib.runlock.RunLockedError`); the lock is released on return,
         on errors and on Ctrl-C. Under torchrun rank 0 holds it."""
-        started_dist = self.world > 1 and not dist.is_initialized()
+        started_dist = self.distributed and not dist.is_initialized()
         with RunLock(self.out) if self.is_main else contextlib.nullcontext():
             if started_dist:
                 if self.device.type == "cuda":
@@ -455,7 +467,7 @@ class Trainer:
                 # every rank sees the mean loss and any rank's Ctrl-C (one all-reduce)
                 flags = torch.tensor([loss.item(), float(stop.raised)], dtype=torch.float64,
                                      device=self._comm_device())
-                if self.world > 1:
+                if self.distributed:
                     dist.all_reduce(flags)
                 loss_sum, stops = flags.tolist()
                 mean_loss = loss_sum / self.world
@@ -475,7 +487,7 @@ class Trainer:
                     self.on_step(self, epoch, prog["steps"] - 1, mean_loss)
                 # One process: stop right after this step. Several: at the step where every
                 # process has seen the flag (it travelled with the loss's all-reduce).
-                if (stops > 0) if self.world > 1 else stop.raised:
+                if (stops > 0) if self.distributed else stop.raised:
                     return False
             return True
         finally:
@@ -484,7 +496,7 @@ class Trainer:
     def _comm_device(self) -> torch.device:
         """Where tensors for collectives must live: the GPU under NCCL (it rejects CPU
         tensors), the CPU otherwise."""
-        if self.world > 1 and dist.get_backend() == "nccl":
+        if self.distributed and dist.get_backend() == "nccl":
             return self.device
         return torch.device("cpu")
 
@@ -506,7 +518,7 @@ class Trainer:
 
     def _end_epoch(self, epoch: int) -> None:
         cfg, prog = self.config, self.progress
-        if self.world > 1:  # BatchNorm running statistics: make every rank hold rank 0's
+        if self.distributed:  # BatchNorm running statistics: make every rank hold rank 0's
             for buf in self.model.buffers():
                 dist.broadcast(buf, 0)
         if self.is_main:
@@ -529,7 +541,7 @@ class Trainer:
             self._log(f"epoch {epoch + 1}/{cfg.epochs} [{self.optimizer_name}] loss {row['train_loss']:.4f}"
                       f"  val SSIM {row['val_ssim']:.4f} PSNR {row['val_psnr']:.2f}  "
                       f"{row['img_s']:.1f} img/s{'  *best*' if improved else ''}")
-        if self.world > 1:
+        if self.distributed:
             dist.barrier()
 
 
@@ -559,10 +571,15 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {path}; train one with `python -m inpaintlib train ...`")
-    state = torch.load(path, map_location=device, weights_only=True)
-    if state.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path}: checkpoint format {state.get('format')!r}, expected {CHECKPOINT_FORMAT}")
-    spec = dict(state["model_spec"])
-    model = build(spec.pop("name"), **spec)
-    model.load_state_dict(state["model"])
+    what = f"a training checkpoint of format {CHECKPOINT_FORMAT}"
+    state = load_torch_file(path, what, RETRAIN, device)
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        found = state.get("format") if isinstance(state, dict) else type(state).__name__
+        raise corrupt_file(path, what, f"regenerate it with: {RETRAIN}", f"format {found!r}")
+    try:
+        spec = dict(state["model_spec"])
+        model = build(spec.pop("name"), **spec)
+        model.load_state_dict(state["model"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:  # missing keys, wrong shapes
+        raise corrupt_file(path, what, f"regenerate it with: {RETRAIN}", describe(err)) from None
     return model.to(device).eval(), state

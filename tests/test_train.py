@@ -210,3 +210,21 @@ def test_profile_config():
     assert train_mod.profile_config("unet", "quick").preset is None      # no quick preset: paper size
     with pytest.raises(ValueError, match="unknown profile"):
         train_mod.profile_config("cnn", "huge")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--model", "cnn", "--val-images", "0"], "--val-images: must be >= 1, got 0"),
+    (["train", "--model", "cnn", "--size", "0"], "--size: must be >= 1, got 0"),
+    (["train", "--model", "cnn", "--sgd-epochs", "-1"], "--sgd-epochs: must be >= 0, got -1"),
+    (["train", "--model", "cnn", "--batch", "four"], "--batch: expected a whole number >= 1, got 'four'"),
+    (["evaluate", "--model", "telea", "--n", "0"], "--n: must be >= 1, got 0"),
+    (["bench", "models", "--threads", "0"], "--threads: must be >= 1, got 0"),
+])
+def test_cli_counts_are_checked_before_any_work(argv, message, capsys, tmp_path, monkeypatch):
+    from inpaintlib.__main__ import main
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+    assert list((tmp_path / "cwd").iterdir()) == []      # nothing was created

@@ -8,9 +8,17 @@ All models are called the same way::
     pred:   (N, 3, H, W), equal to ``masked`` wherever ``mask == 0``, bit for bit
 
 :class:`InpaintingModel` checks the inputs (shape, channel counts, binary mask, the size
-multiple the architecture needs), zeroes the hole pixels of ``masked`` so no model can
-see the ground truth through them, calls the subclass's :meth:`InpaintingModel.predict`,
-and composites the prediction into the holes.
+multiple the architecture needs, finite known pixels in [0, 1]), zeroes the hole pixels of
+``masked`` so no model can see the ground truth through them, calls the subclass's
+:meth:`InpaintingModel.predict`, and composites the prediction into the holes.
+
+The dtype rule: a model with weights takes images of its weights' dtype (float32 unless
+you converted it with ``.double()`` / ``.half()``); anything else is a ``TypeError`` that
+says which conversion to apply, never a silent cast. Mixed precision is the exception
+that is not one: under ``torch.autocast`` the images stay float32 (like the weights) and
+autocast casts inside the layers. Models without weights (Telea, Navier-Stokes, the mean
+fill) take any float dtype. Integer images (uint8 0-255) are always refused: divide by 255.
+N = 0 is a valid batch and returns an empty one.
 """
 
 from __future__ import annotations
@@ -48,12 +56,33 @@ def check_inputs(masked: Tensor, mask: Tensor, multiple: int = 1, model: str = "
         raise ValueError(f"{model} expects a binary mask (1 = hole, 0 = known); got values "
                          f"in [{mask.min().item():.3g}, {mask.max().item():.3g}]: threshold it, "
                          "e.g. (mask > 0.5).float()")
+    check_known_pixels(masked, mask, model)
     h, w = masked.shape[-2:]
     if h < min_size or w < min_size:
         raise ValueError(f"{model} needs H and W of at least {min_size}, got {h}x{w}")
     if h % multiple or w % multiple:
         raise ValueError(f"{model} needs H and W divisible by {multiple}, got {h}x{w}; crop or "
                          f"pad to e.g. {h - h % multiple or multiple}x{w - w % multiple or multiple}")
+
+
+def check_known_pixels(masked: Tensor, mask: Tensor, model: str = "model") -> None:
+    """Raise a ``ValueError`` unless every known pixel (``mask == 0``) of ``masked`` is a
+    finite value in [0, 1]; hole pixels may hold anything (they are zeroed before use)."""
+    known = masked[~mask.bool().expand_as(masked)]
+    if known.numel() == 0:
+        return
+    if not bool(torch.isfinite(known).all()):
+        raise ValueError(f"{model}: the known pixels contain NaN or infinite values, which would "
+                         "spread into the holes; fix the image (or mark those pixels as holes)")
+    low, high = known.min().item(), known.max().item()
+    if high > 1:
+        hint = ("values 0-255? divide by 255" if high > 2 else
+                "divide by 255 if the image is 0-255, or .clamp(0, 1) if resizing overshot")
+        raise ValueError(f"{model} expects image values in [0, 1], known pixels reach {high:.4g} "
+                         f"({hint})")
+    if low < 0:
+        raise ValueError(f"{model} expects image values in [0, 1], known pixels reach {low:.4g} "
+                         "(normalised with a mean and std? undo it: x * std + mean)")
 
 
 def composite(pred: Tensor, masked: Tensor, mask: Tensor) -> Tensor:
@@ -75,8 +104,16 @@ class InpaintingModel(nn.Module):
         raise NotImplementedError
 
     def forward(self, masked: Tensor, mask: Tensor) -> Tensor:
-        check_inputs(masked, mask, self.size_multiple, type(self).__name__,
-                     self.min_size or self.size_multiple)
+        name = type(self).__name__
+        check_inputs(masked, mask, self.size_multiple, name, self.min_size or self.size_multiple)
+        weights = next(self.parameters(), None)
+        if weights is not None and masked.dtype != weights.dtype:
+            convert = "masked.float()" if weights.dtype == torch.float32 else f"masked.to({weights.dtype})"
+            raise TypeError(f"{name} has {weights.dtype} weights and takes {weights.dtype} images, "
+                            f"got {masked.dtype}: use {convert}; "
+                            "for mixed precision keep float32 images and use torch.autocast")
+        if masked.shape[0] == 0:           # an empty batch: nothing to fill
+            return masked.clone()
         hole = mask.bool()
         masked = masked.masked_fill(hole, 0.0)
         pred = self.predict(masked, hole.to(masked.dtype))
