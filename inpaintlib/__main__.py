@@ -23,6 +23,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import sys
 from pathlib import Path
@@ -78,15 +80,16 @@ def _run_notebooks(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from .paths import runs_dir
     from .runlock import RunLockedError
-    from .train import NonFiniteLossError, TrainConfig, Trainer
-    out = args.out or str(runs_dir() / "checkpoints" / (args.preset or "paper") / args.model)
-    cfg = TrainConfig(model=args.model, preset=args.preset, dataset=args.dataset, size=args.size,
-                      train_images=args.train_images, val_images=args.val_images, masks=args.masks,
-                      val_masks=args.val_masks, epochs=args.epochs,
-                      sgd_epochs=args.epochs // 2 if args.sgd_epochs is None else args.sgd_epochs,
-                      batch=args.batch, lr=args.lr, loss=args.loss, amp=args.amp, seed=args.seed,
-                      device=args.device, workers=args.workers, out=out)
+    from .train import NonFiniteLossError, TrainConfig, Trainer, profile_config
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if hasattr(args, f.name)}
+    model = given.pop("model", TrainConfig.model)
     try:
+        if args.profile:
+            cfg = profile_config(model, args.profile, **given)
+        else:
+            given.setdefault("out", str(runs_dir() / "checkpoints" / (given.get("preset", TrainConfig.preset)
+                                                                      or "paper") / model))
+            cfg = TrainConfig(model=model, **given)
         result = Trainer(cfg).fit(resume=args.resume)
     except (NonFiniteLossError, FileExistsError, RunLockedError, ValueError) as err:
         print(f"train: {err}", file=sys.stderr)
@@ -95,15 +98,49 @@ def _train(args: argparse.Namespace) -> int:
         return 130
     if int(os.environ.get("RANK", "0")) == 0:
         best = result.best
-        print(f"done: {out}/last.pt; best.pt from epoch {best['epoch']} (val SSIM {best['val_ssim']:.4f})")
+        print(f"done: {cfg.out}/last.pt; best.pt from epoch {best['epoch']} (val SSIM {best['val_ssim']:.4f})")
     return 0
+
+
+def add_config_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per :class:`~inpaintlib.train.TrainConfig` field (``--val-images`` for
+    ``val_images``), with the field's documentation and library default. Flags left out
+    keep the default (or the ``--profile``'s value), so a namespace holds only what was given."""
+    from .train import TrainConfig
+    for f in dataclasses.fields(TrainConfig):
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        kind = str(f.type)
+        options = dict(default=argparse.SUPPRESS, help=f"{f.metadata['doc']} (default: {default!r})")
+        if "choices" in f.metadata:
+            options["choices"] = f.metadata["choices"]
+        if kind == "bool":
+            options["action"] = argparse.BooleanOptionalAction
+        elif kind.startswith("int"):
+            options["type"] = whole_number(f.metadata["min"]) if "min" in f.metadata else int
+            options["metavar"] = "N"
+        elif kind == "float":
+            options["type"] = float
+        elif kind == "dict":
+            options["type"], options["metavar"] = json_object, "JSON"
+        parser.add_argument("--" + f.name.replace("_", "-"), **options)
+
+
+def json_object(text: str) -> dict:
+    """argparse ``type``: a JSON object such as ``{"dim": 64}``."""
+    try:
+        value = json.loads(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"expected a JSON object like '{{\"dim\": 64}}', got {text!r} ({err})") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object like '{{\"dim\": 64}}', got {text!r}")
+    return value
 
 
 def _evaluate(args: argparse.Namespace) -> int:
     import json
 
-    from .analysis import format_table
-    from .evaluate import evaluate, test_set
+    from .tables import format_table
+    from .evaluate import evaluate, masked_split
     from .atomic import atomic_write
     from .models import build
     from .paths import runs_dir
@@ -118,7 +155,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         has_weights = any(True for _ in model.parameters())
         label = f"{args.model} (untrained)" if has_weights else args.model
         out = Path(args.out or runs_dir() / "eval" / args.model)
-    data = test_set(args.dataset, args.split, args.n, args.masks, args.size)
+    data = masked_split(args.dataset, args.split, args.n, args.masks, args.size)
     result = evaluate(model, data, batch=args.batch, device=device,
                       fid=None if args.fid == "off" else "auto")
     summary = result.summary
@@ -166,7 +203,7 @@ def _bench(args: argparse.Namespace) -> int:
     import torch
 
     from . import benchmarks
-    from .analysis import format_table
+    from .tables import format_table
     if args.target == "dwt":
         rows = benchmarks.bench_dwt(tuple(args.shape), levels=args.levels, threads=args.threads,
                                     repeats=args.repeats or 7, device=args.device)
@@ -179,7 +216,7 @@ def _bench(args: argparse.Namespace) -> int:
                                    repeats=args.repeats or 3, amp=args.amp, train=not args.no_train,
                                    compile=args.compile)
     print(f"Batch {args.batch}, {args.device}, {torch.get_num_threads()} thread(s), "
-          f"{'autocast' if args.amp else 'float32'}")
+          f"{'float32' if args.amp == 'off' else 'autocast ' + args.amp}")
     print(format_table(rows))
     return 0
 
@@ -207,26 +244,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--in-place", action="store_true",
                    help="re-execute the committed notebooks with their defaults and overwrite them")
     p.set_defaults(func=_run_notebooks)
-    p = sub.add_parser("train", help="train a model (checkpoints, resume, AMP, torchrun)")
-    p.add_argument("--model", required=True, help="model name (see inpaintlib.models.names())")
-    p.add_argument("--preset", help="model preset, e.g. quick (default: the paper's size)")
-    p.add_argument("--dataset", default="auto", help="stl10, cifar10, samples or auto (default)")
-    p.add_argument("--size", type=positive_int, default=96, help="image side in pixels (default 96)")
-    p.add_argument("--train-images", type=positive_int, help="use the first N training images (default all)")
-    p.add_argument("--val-images", type=positive_int, default=1000, help="validation images (default 1000)")
-    p.add_argument("--masks", default="train", help="training masks: LaMa preset, box<k>, square<a>-<b>")
-    p.add_argument("--val-masks", default="medium", help="fixed validation mask set (default medium)")
-    p.add_argument("--epochs", type=positive_int, default=100, help="epochs (default 100, the paper's)")
-    p.add_argument("--sgd-epochs", type=non_negative_int, help="final epochs on SGD (default half of --epochs)")
-    p.add_argument("--batch", type=positive_int, default=40, help="global batch size (default 40)")
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--loss", default="ssim_mae", choices=["ssim_mae", "mse"])
-    p.add_argument("--amp", default="auto", choices=["auto", "bf16", "fp16", "off"])
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--workers", type=non_negative_int, default=2, help="data-loading processes (default 2)")
-    p.add_argument("--out", help="output folder (default runs/checkpoints/<preset>/<model>)")
+    p = sub.add_parser("train", help="train a model (checkpoints, resume, AMP, torchrun)",
+                       description="Train a model. Every TrainConfig field is a flag with the library's "
+                                   "default; --profile starts from a course profile instead.")
+    p.add_argument("--profile", choices=["quick", "course", "paper"],
+                   help="start from a course profile (inpaintlib.train.PROFILES); flags override single "
+                        "fields and the run folder is named by them (default: no profile)")
     p.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")
+    add_config_flags(p)
     p.set_defaults(func=_train)
 
     p = sub.add_parser("evaluate", help="metrics of a checkpoint or model on a fixed mask set")
@@ -261,7 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", help="models: preset where a model has it (default: paper sizes)")
     p.add_argument("--batch", type=positive_int, default=40, help="models: batch size (default 40, the paper's)")
     p.add_argument("--size", type=positive_int, help="models: image side (default 96; 32 for unet models)")
-    p.add_argument("--amp", action="store_true", help="models: autocast (bf16 CPU, fp16 CUDA)")
+    p.add_argument("--amp", nargs="?", const="auto", default="off", choices=["auto", "bf16", "fp16", "off"],
+                   help="models: autocast as in training; --amp alone is 'auto' (default off)")
     p.add_argument("--no-train", action="store_true", help="models: inference only (training is slow on CPUs)")
     p.add_argument("--threads", type=positive_int, default=2, help="CPU threads (default 2, a laptop)")
     p.add_argument("--repeats", type=positive_int, default=None, help="timed repeats (dwt 7, models 3)")

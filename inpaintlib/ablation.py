@@ -17,7 +17,7 @@ import torch
 
 from . import paper
 from .analysis import count_flops, count_parameters
-from .evaluate import evaluate, test_set
+from .evaluate import evaluate, masked_split
 from .atomic import atomic_write
 from .models import PRESETS
 from .paths import runs_dir
@@ -100,7 +100,7 @@ def run_row(config: TrainConfig, n_test: int | None = 200) -> dict:
     Trainer(config).fit(resume=True)
     device = choose_device(config.device)
     model, state = load_checkpoint(out / "best.pt", device)
-    test = test_set(config.dataset, "test", n_test, config.val_masks, config.size, config.seed)
+    test = masked_split(config.dataset, "test", n_test, config.val_masks, config.size, config.seed)
     summary = evaluate(model, test, batch=config.batch, device=device, fid=None, progress=False).summary
     sample = torch.zeros(1, 3, config.size, config.size, device=device)
     row = {"row": config.preset, **{k: model.spec[k] for k in SETTINGS},

@@ -1,4 +1,7 @@
-"""Measurements of a network's structure: how far information travels, how much it costs."""
+"""Measurements of a network's structure: how far information travels (impulse responses,
+receptive fields), how much it costs (parameters, FLOPs), and what each layer does to the
+shapes (shape traces, parameter tables). Text tables are in :mod:`inpaintlib.tables`, the
+one-batch overfit probe in :mod:`inpaintlib.overfit`."""
 
 from __future__ import annotations
 
@@ -113,64 +116,3 @@ def parameter_table(model: nn.Module, depth: int = 1) -> list[dict]:
     rows = [{"component": k, "params": v, "share": v / total if total else 0.0}
             for k, v in groups.items()]
     return rows + [{"component": "total", "params": total, "share": 1.0 if total else 0.0}]
-
-
-def format_table(rows: list[dict], columns: list[str] | None = None) -> str:
-    """Rows of dicts as a fixed-width text table (ints with thousands separators, floats
-    with 3 decimals, ``share`` columns as percentages, None as "-")."""
-    columns = columns or list(rows[0])
-
-    def fmt(key: str, v) -> str:
-        if v is None:
-            return "-"
-        if isinstance(v, bool):
-            return str(v)
-        if isinstance(v, int):
-            return f"{v:,}"
-        if isinstance(v, float):
-            return f"{100 * v:.1f}%" if key == "share" else f"{v:.3f}"
-        return str(v)
-    cells = [[fmt(c, r.get(c, "")) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    numeric = [all(r.get(c) is None or isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool)
-                   for r in rows) for c in columns]
-    line = lambda vals: "  ".join(v.rjust(w) if num else v.ljust(w)  # noqa: E731
-                                  for v, w, num in zip(vals, widths, numeric)).rstrip()
-    return "\n".join([line(columns), line(["-" * w for w in widths])] + [line(r) for r in cells])
-
-
-def overfit_batch(model: nn.Module, masked: Tensor, mask: Tensor, target: Tensor,
-                  steps: int = 100, lr: float = 1e-3, seed: int = 0) -> list[float]:
-    """The "can it learn at all?" check: fit one fixed batch with AdamW on the L1 error
-    inside the holes and return the loss after every step.
-
-    ``masked``, ``target``: (N, 3, H, W) in [0, 1]; ``mask``: (N, 1, H, W), 1 = hole. A
-    healthy model drives the loss well below its starting value within ~100 steps; a loss
-    that stays flat points to a bug (detached output, a broken skip, a wrong mask
-    convention). Leaves the model in training mode with the fitted weights.
-    """
-    model.train()
-    opt = torch.optim.AdamW(model.parameters(), lr=lr)
-    hole = mask.expand_as(target)
-    losses = []
-    devices = [masked.device] if masked.device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):      # seeds dropout without touching global state
-        torch.manual_seed(seed)
-        for _ in range(steps):
-            pred = model(masked, mask)
-            loss = (pred - target).abs().mul(hole).sum() / hole.sum().clamp_min(1)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
-    return losses
-
-
-def mean_fill_l1(mask: Tensor, target: Tensor) -> float:
-    """L1 error in the holes of the laziest answer: every hole pixel set to the batch's mean
-    colour of the hole pixels. ``mask`` (N, 1, H, W), ``target`` (N, 3, H, W). A model in
-    :func:`overfit_batch` that stops near this value has learned one colour, not the images.
-    """
-    hole = mask.expand_as(target).float()
-    mean = (target * hole).sum((0, 2, 3), keepdim=True) / hole.sum((0, 2, 3), keepdim=True).clamp_min(1)
-    return float(((mean - target).abs() * hole).sum() / hole.sum().clamp_min(1))

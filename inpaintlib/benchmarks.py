@@ -79,7 +79,7 @@ def bench_dwt(shape: tuple[int, int, int, int] = (40, 144, 48, 48), levels: int 
 
 def bench_models(names: list[str] | None = None, preset: str | None = None, batch: int = 40,
                  size: int | None = None, device: str = "cpu", threads: int | None = 2,
-                 repeats: int = 3, amp: bool = False, train: bool = True,
+                 repeats: int = 3, amp: str = "off", train: bool = True,
                  progress: bool = True, compile: bool = False) -> list[dict]:
     """Inference throughput of each model in eval mode under ``torch.inference_mode``, and
     (``train``) training throughput: forward, the 3:1 SSIM + MAE loss, backward and an
@@ -87,8 +87,9 @@ def bench_models(names: list[str] | None = None, preset: str | None = None, batc
 
     ``preset``: applied to models that have it, the others run at the paper's size (the
     row's ``preset`` says which was used). ``size``:
-    None = :data:`NATIVE_SIZE` (96 px, 32 px for unet / convmixer_unet). ``amp``: bf16
-    autocast on CPU, fp16 on CUDA (training: with a gradient scaler). ``compile``: time
+    None = :data:`NATIVE_SIZE` (96 px, 32 px for unet / convmixer_unet). ``amp``: as in
+    training ("off", "auto", "bf16", "fp16"; see :func:`inpaintlib.train.resolve_amp`), and
+    the training step is :func:`inpaintlib.train.train_step`, gradient scaling included. ``compile``: time
     ``torch.compile(model)`` (compilation happens in the untimed warm-up). Returns rows
     ``{"model", "preset", "size", "params", "gflops", "infer_img_s", "train_img_s",
     "epoch_s"}``; ``epoch_s`` = :data:`EPOCH_IMAGES` / ``train_img_s``; models without
@@ -116,10 +117,11 @@ def bench_models(names: list[str] | None = None, preset: str | None = None, batc
 
 
 def _bench_one(name: str, use: str | None, batch: int, size: int | None, device: str,
-               repeats: int, amp: bool, train: bool, compile: bool = False) -> dict:
+               repeats: int, amp: str, train: bool, compile: bool = False) -> dict:
     """One row of :func:`bench_models`."""
     from .losses import SSIMMAELoss
     from .models import build
+    from .train import grad_scaler, resolve_amp, train_step
     model = build(name, use).to(device).eval()
     side = size or NATIVE_SIZE.get(name, 96)
     gen = torch.Generator().manual_seed(0)
@@ -128,11 +130,11 @@ def _bench_one(name: str, use: str | None, batch: int, size: int | None, device:
     masked, mask = (img * (1 - mask)).to(device), mask.to(device)
     flops = count_flops(model, masked[:1], mask[:1])
     net = torch.compile(model) if compile else model          # same weights, fused kernels
-    dtype = torch.float16 if device.startswith("cuda") else torch.bfloat16
+    amp_dtype = resolve_amp(amp, torch.device(device))
 
     def step(model=net, masked=masked, mask=mask):
-        with torch.inference_mode(), torch.autocast(device.split(":")[0], dtype=dtype,
-                                                    enabled=amp):
+        with torch.inference_mode(), torch.autocast(device.split(":")[0], dtype=amp_dtype or torch.float32,
+                                                    enabled=amp_dtype is not None):
             model(masked, mask)
         if device.startswith("cuda"):
             torch.cuda.synchronize()
@@ -144,20 +146,13 @@ def _bench_one(name: str, use: str | None, batch: int, size: int | None, device:
         target = img.to(device)
         model.train()
         opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
-        scaler = torch.amp.GradScaler("cuda", enabled=amp and device.startswith("cuda"))
-        loss_fn = SSIMMAELoss()
+        scaler, loss_fn = grad_scaler(amp_dtype), SSIMMAELoss()
 
-        def train_step(model=net, masked=masked, mask=mask):
-            with torch.autocast(device.split(":")[0], dtype=dtype, enabled=amp):
-                pred = model(masked, mask)
-            loss = loss_fn(pred, target)
-            opt.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(opt)
-            scaler.update()
+        def one_step(model=net, masked=masked, mask=mask):
+            train_step(model, opt, loss_fn, masked, mask, target, amp_dtype, scaler)
             if device.startswith("cuda"):
                 torch.cuda.synchronize()
-        ms = time_ms(train_step, repeats=repeats, warmup=1)
+        ms = time_ms(one_step, repeats=repeats, warmup=1)
         row["train_img_s"] = batch / (ms / 1e3)
         row["epoch_s"] = EPOCH_IMAGES / row["train_img_s"]
     return row

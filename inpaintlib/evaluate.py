@@ -18,7 +18,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from . import metrics
-from .data import MaskedImages, load_dataset
+from .data import MaskedImages, first, load_dataset
 from .masks import fixed_masks
 from .runtime import progress_enabled
 
@@ -124,11 +124,9 @@ def evaluate(model: nn.Module, dataset: Dataset, batch: int = 40, device: str | 
     return EvalResult(per_image, value, note)
 
 
-def test_set(dataset: str, split: str = "test", n: int | None = None, masks: str = "medium",
-             size: int = 96, seed: int = 0) -> MaskedImages:
+def masked_split(dataset: str, split: str = "test", n: int | None = None, masks: str = "medium",
+                 size: int = 96, seed: int = 0) -> MaskedImages:
     """The first ``n`` images (None: all) of ``split``, each with its mask from the fixed
     set ``masks`` (:func:`inpaintlib.masks.fixed_masks`): the same examples for every model."""
-    images = load_dataset(dataset, split, size=size, seed=seed)
-    if n is not None:
-        images = torch.utils.data.Subset(images, range(min(n, len(images))))
+    images = first(load_dataset(dataset, split, size=size, seed=seed), n)
     return MaskedImages(images, fixed_masks(masks, size, 10_000))

@@ -4,7 +4,8 @@
 
 1. the CUDA tests (``pytest -m cuda``): fp16 + gradient scaling and bf16 training steps for
    every learned model, channels-last, DDP over NCCL under ``torchrun``, resume on CUDA;
-2. the Table 1 speed benchmark at the paper's batch size (40) with fp16 autocast, and the
+2. the Table 1 speed benchmark at the paper's batch size (40) with fp16 autocast (the
+   paper's GTX 1080 has no bf16) and the
    paper's speed claims as hardware-free ratios (WaveMix vs LaMa and vs the CNN) next to
    ours, since no two GPUs give the same images per second;
 3. with ``--compile``: the same benchmark with ``torch.compile``.
@@ -40,7 +41,7 @@ def main(compile: bool = False, batch: int = 40, tests: bool = True) -> int:
     """Run the check; 0 when the tests pass (the benchmark only reports)."""
     import torch
 
-    from .analysis import format_table
+    from .tables import format_table
     from .benchmarks import bench_models
     if not torch.cuda.is_available():
         print("gpu-check needs a CUDA GPU; torch sees none (torch "
@@ -50,7 +51,7 @@ def main(compile: bool = False, batch: int = 40, tests: bool = True) -> int:
     print(f"GPU: {name}, torch {torch.__version__}, CUDA {torch.version.cuda}", flush=True)
     status = run_cuda_tests(Path(__file__).resolve().parents[1]) if tests else 0
     for compiled in [False, True] if compile else [False]:
-        rows = bench_models(TABLE1_MODELS, batch=batch, device="cuda", threads=None, amp=True,
+        rows = bench_models(TABLE1_MODELS, batch=batch, device="cuda", threads=None, amp="fp16",
                             compile=compiled, progress=False)
         print(f"\nTable 1 models at the paper's size, batch {batch}, fp16 autocast, {name}"
               f"{', torch.compile' if compiled else ''}:")

@@ -80,7 +80,7 @@ class LamaPreset:
 
 
 #: LaMa's training and evaluation presets (REFERENCE §2 of the course notes).
-LAMA_PRESETS: dict[str, LamaPreset] = {
+LAMA_MASK_PRESETS: dict[str, LamaPreset] = {
     "train": LamaPreset(Strokes(200, 100, 1, 5), Boxes(30, 150, 10, 1, 4), 1.0, 1.0),
     "thick": LamaPreset(Strokes(200, 100, 1, 5), Boxes(30, 150, 10, 1, 3), 1.0, 0.3),
     "medium": LamaPreset(Strokes(100, 50, 4, 5), Boxes(10, 50, 0, 1, 5), 1.0, 0.3),
@@ -138,7 +138,7 @@ def lama_mask(preset: str | LamaPreset, size: int, rng: np.random.Generator,
     come out a pixel too thick and cover too much. At 256 px and above the lengths are
     scaled and drawn directly. ``scale=False`` uses LaMa's 256 px lengths unchanged.
     """
-    p = LAMA_PRESETS[preset] if isinstance(preset, str) else preset
+    p = LAMA_MASK_PRESETS[preset] if isinstance(preset, str) else preset
     canvas = max(size, REFERENCE_SIZE) if scale else size
     mask = np.zeros((canvas, canvas), np.uint8)
     factor = canvas / REFERENCE_SIZE if scale else 1.0
@@ -183,8 +183,8 @@ class MaskSampler:
             self._sides = (int(m.group(1)), int(m.group(2)))
             if not 1 <= self._sides[0] <= self._sides[1] <= self.size:
                 raise ValueError(f"{kind!r}: need 1 <= min side <= max side <= {self.size}")
-        elif kind not in LAMA_PRESETS:
-            raise ValueError(f"unknown mask kind {kind!r}: expected one of {sorted(LAMA_PRESETS)}, "
+        elif kind not in LAMA_MASK_PRESETS:
+            raise ValueError(f"unknown mask kind {kind!r}: expected one of {sorted(LAMA_MASK_PRESETS)}, "
                              "'box<k>' (e.g. 'box8') or 'square<a>-<b>' (e.g. 'square4-16')")
 
     def __call__(self, index: int) -> np.ndarray:

@@ -48,7 +48,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from .data import MaskedImages, load_dataset
+from .data import MaskedImages, first, load_dataset
 from .atomic import atomic_write
 from .losses import build_loss
 from .masks import MaskSampler, fixed_masks
@@ -72,43 +72,54 @@ class NonFiniteLossError(FloatingPointError):
     """The training loss became NaN or infinite; nothing of that step was saved."""
 
 
+def _setting(default, doc: str, **extra):
+    """A :class:`TrainConfig` field: its default and its one-line documentation, which
+    ``python -m inpaintlib train --help`` shows (``extra``: ``choices``, ``min``)."""
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata={"doc": doc, **extra})
+    return field(default=default, metadata={"doc": doc, **extra})
+
+
 @dataclass
 class TrainConfig:
     """Everything that defines a training run (saved as ``config.json`` and in checkpoints).
 
-    ``batch`` is the global batch (split over the processes of a ``torchrun`` launch).
-    ``train_images`` / ``val_images`` keep the first n images of the split (None: all).
-    ``masks`` is a :class:`~inpaintlib.masks.MaskSampler` kind for training masks,
-    ``val_masks`` the kind of the fixed validation set. ``amp``: "auto" (bf16 where
-    native, fp16 on CUDA GPUs without bf16, otherwise off), "bf16", "fp16" or "off".
-    ``channels_last``: "auto" (on CUDA), "on" or "off".
+    The defaults are the library's single source: :data:`PROFILES` override some of them by
+    name, and the command line (``python -m inpaintlib train``) has one flag per field with
+    the same default and the documentation below.
     """
 
-    model: str = "wavemix"
-    preset: str | None = "quick"
-    model_cfg: dict = field(default_factory=dict)
-    dataset: str = "samples"
-    size: int = 96
-    train_images: int | None = None
-    val_images: int | None = 200
-    masks: str = "train"
-    val_masks: str = "medium"
-    epochs: int = 100
-    sgd_epochs: int = 50
-    batch: int = 40
-    lr: float = 1e-3
-    weight_decay: float = 0.01
-    momentum: float = 0.9
-    loss: str = "ssim_mae"
-    amp: str = "auto"
-    channels_last: str = "auto"
-    seed: int = 0
-    device: str = "auto"
-    workers: int = 0
-    progress: bool = True
-    out: str = "runs/checkpoints/quick/wavemix"
+    model: str = _setting("wavemix", "model name (inpaintlib.models.names())")
+    preset: str | None = _setting("quick", "model preset, e.g. quick, tiny, paper (None: the paper's size)")
+    model_cfg: dict = _setting({}, "settings that override the preset, e.g. {\"dim\": 64} (JSON on the command line)")
+    dataset: str = _setting("samples", "stl10, cifar10, samples, or auto (the first one installed)")
+    size: int = _setting(96, "image side in pixels", min=1)
+    train_images: int | None = _setting(None, "use the first N training images (None: all)", min=1)
+    val_images: int | None = _setting(200, "validation images (None: all)", min=1)
+    masks: str = _setting("train", "training masks, drawn on the fly: a LaMa preset, box<k> or square<a>-<b>")
+    val_masks: str = _setting("medium", "the fixed validation mask set")
+    epochs: int = _setting(100, "epochs (the paper: 100)", min=1)
+    sgd_epochs: int | None = _setting(None, "final epochs on SGD instead of AdamW (None: half, like "
+                                      "the paper's 50 of 100)", min=0)
+    batch: int = _setting(40, "global batch size, split over torchrun processes (the paper: 40)", min=1)
+    lr: float = _setting(1e-3, "learning rate of both optimizers")
+    weight_decay: float = _setting(0.01, "AdamW weight decay")
+    momentum: float = _setting(0.9, "SGD momentum")
+    loss: str = _setting("ssim_mae", "training loss", choices=("ssim_mae", "mse"))
+    amp: str = _setting("auto", "autocast: auto (bf16 where native, fp16 on GPUs without bf16, "
+                        "else off), bf16, fp16 (CUDA) or off", choices=("auto", "bf16", "fp16", "off"))
+    channels_last: str = _setting("auto", "channels-last memory format (auto: on CUDA)",
+                                  choices=("auto", "on", "off"))
+    seed: int = _setting(0, "seed of the weights, the data order and the training masks")
+    device: str = _setting("auto", "cpu, cuda, cuda:1, mps or auto")
+    workers: int = _setting(0, "data-loading processes (0: load in the training process)", min=0)
+    progress: bool = _setting(True, "progress bar and one log line per epoch")
+    out: str = _setting("runs/checkpoints/quick/wavemix", "output folder for checkpoints and history "
+                        "(the command line names it runs/checkpoints/<profile or preset>/<model>)")
 
     def __post_init__(self):
+        if self.sgd_epochs is None:
+            self.sgd_epochs = self.epochs // 2
         if self.epochs < 1 or not 0 <= self.sgd_epochs <= self.epochs:
             raise ValueError(f"need epochs >= 1 and 0 <= sgd_epochs <= epochs, got epochs={self.epochs}, "
                              f"sgd_epochs={self.sgd_epochs}")
@@ -120,10 +131,10 @@ class TrainConfig:
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1 (or None for the whole split), "
                                  f"got {getattr(self, name)}")
-        if self.amp not in ("auto", "bf16", "fp16", "off"):
-            raise ValueError(f"amp must be 'auto', 'bf16', 'fp16' or 'off', got {self.amp!r}")
-        if self.channels_last not in ("auto", "on", "off"):
-            raise ValueError(f"channels_last must be 'auto', 'on' or 'off', got {self.channels_last!r}")
+        for f in dataclasses.fields(self):
+            choices = f.metadata.get("choices")
+            if choices and getattr(self, f.name) not in choices:
+                raise ValueError(f"{f.name} must be one of {list(choices)}, got {getattr(self, f.name)!r}")
         MaskSampler(self.masks, self.size)  # validates the mask kind and size now
 
     def optimizer_for(self, epoch: int) -> str:
@@ -216,6 +227,62 @@ def resolve_amp(amp: str, device: torch.device) -> torch.dtype | None:
     return torch.bfloat16 if amp == "bf16" else torch.float16
 
 
+def grad_scaler(amp_dtype: torch.dtype | None) -> torch.amp.GradScaler:
+    """A gradient scaler that is active only for float16 autocast (whose small gradients
+    would underflow to zero); for bf16 and float32 it passes everything through."""
+    return torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
+
+
+def finite_or_stop(loss: torch.Tensor) -> float:
+    """The default loss check of :func:`train_step`: the loss as a float, or
+    :class:`NonFiniteLossError` if it is NaN or infinite."""
+    value = loss.item()
+    if not math.isfinite(value):
+        raise NonFiniteLossError(f"the loss is {value}; try a lower learning rate or amp='off'")
+    return value
+
+
+def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn,
+               masked: torch.Tensor, mask: torch.Tensor, target: torch.Tensor,
+               amp_dtype: torch.dtype | None = None, scaler: torch.amp.GradScaler | None = None,
+               check=finite_or_stop) -> float:
+    """One optimizer step on one batch; returns the loss (float).
+
+    ``masked``, ``target``: (N, 3, H, W) in [0, 1] and ``mask`` (N, 1, H, W), 1 = hole, on
+    the model's device; ``amp_dtype``: autocast dtype (None: float32); ``scaler``: a
+    :func:`grad_scaler` (None: made here, which only matters for float16); ``check(loss)``
+    runs before the weights change and may raise to stop training there.
+    """
+    scaler = scaler or grad_scaler(amp_dtype)
+    # 1. forward pass under autocast: matrix products and convolutions in amp_dtype
+    with torch.autocast(masked.device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
+        pred = model(masked, mask)
+    # 2. the loss in float32 (SSIM's local variances lose too much precision in 16 bits)
+    loss = loss_fn(pred.float(), target)
+    # 3. a NaN or infinite loss stops here, before it reaches the weights
+    value = check(loss)
+    # 4. gradients, of the loss times the scale (float16: keeps small gradients from vanishing)
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    # 5. the update: unscale, skip the step if a gradient overflowed, adapt the scale
+    scaler.step(optimizer)
+    scaler.update()
+    return value
+
+
+def train_one_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer, loss_fn,
+                    device: torch.device | str = "cpu", amp_dtype: torch.dtype | None = None) -> float:
+    """:func:`train_step` over every ``(masked, mask, target)`` batch of ``loader``, the
+    model in training mode; returns the mean loss. The plain loop: :class:`Trainer` adds
+    what a long run needs around the same step (resume, Ctrl-C, checkpoints, DDP)."""
+    model.train()
+    scaler, losses = grad_scaler(amp_dtype), []
+    for masked, mask, target in loader:
+        masked, mask, target = masked.to(device), mask.to(device), target.to(device)
+        losses.append(train_step(model, optimizer, loss_fn, masked, mask, target, amp_dtype, scaler))
+    return sum(losses) / max(len(losses), 1)
+
+
 def epoch_seed(seed: int, epoch: int) -> int:
     """The seed of epoch ``epoch``'s image order and training masks."""
     return seed * 1_000_003 + epoch
@@ -238,15 +305,15 @@ def epoch_batches(n: int, batch: int, epoch: int, seed: int, rank: int = 0,
     return [order[i * per_rank:(i + 1) * per_rank] for i in range(steps)]
 
 
-def _new_progress() -> dict:
-    """Progress through the current epoch: steps and images done, summed loss, seconds."""
-    return {"steps": 0, "images": 0, "loss_sum": 0.0, "seconds": 0.0}
+@dataclass
+class EpochProgress:
+    """How far the current epoch has got (saved in ``last.pt``, so a resumed run continues
+    at the next step): optimizer steps, images seen (all processes), summed loss, seconds."""
 
-
-def _subset(dataset: Dataset, n: int | None) -> Dataset:
-    if n is None or n >= len(dataset):
-        return dataset
-    return torch.utils.data.Subset(dataset, range(n))
+    steps: int = 0
+    images: int = 0
+    loss_sum: float = 0.0
+    seconds: float = 0.0
 
 
 class _StopFlag:
@@ -277,30 +344,42 @@ class _StopFlag:
 class Trainer:
     """Trains ``config``'s model; see the module docstring for what it guarantees.
 
-    ``loss_fn`` replaces the configured loss (``(pred, target) -> scalar``), and
-    ``on_step(trainer, epoch, step, loss)`` is called after every optimizer step: both
-    are hooks for experiments and tests.
+    Each step is :func:`train_step`; around it the Trainer keeps the care a long run needs:
+    the data order and masks of every epoch, resuming mid-epoch, Ctrl-C, the NaN stop, DDP,
+    validation and checkpoints. ``loss_fn`` replaces the configured loss (``(pred, target)
+    -> scalar``), and ``on_step(trainer, epoch, step, loss)`` is called after every
+    optimizer step: both are hooks for experiments and tests.
     """
 
     def __init__(self, config: TrainConfig, loss_fn=None, on_step=None):
         self.config = config
         self.out = Path(config.out)
-        self.world = int(os.environ.get("WORLD_SIZE", "1"))
-        # launched by torchrun (even with one process): a process group and DDP, so the
-        # multi-GPU code path can be tested on a single GPU
+        # processes: launched by torchrun (even with one process) means a process group and
+        # DDP, so the multi-GPU code path can be tested on a single GPU
         self.distributed = "WORLD_SIZE" in os.environ and "RANK" in os.environ
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank = int(os.environ.get("RANK", "0"))
-        self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
         self.device = choose_device(config.device)
         if self.distributed and self.device.type == "cuda":
-            self.device = torch.device("cuda", self.local_rank)
+            self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        # numerics
         self.amp_dtype = resolve_amp(config.amp, self.device)
         self.channels_last = (config.channels_last == "on"
                               or (config.channels_last == "auto" and self.device.type == "cuda"))
         self.loss_fn = loss_fn or build_loss(config.loss)
         self.on_step = on_step
+        # built by fit() (after the process group exists), restored from last.pt on resume
+        self.model: nn.Module | None = None            # the model itself (saved)
+        self.net: nn.Module | None = None              # what is called: the model or its DDP wrapper
+        self.optimizer_name = config.optimizer_for(0)
+        self.optimizer: torch.optim.Optimizer | None = None
+        self.scaler = grad_scaler(self.amp_dtype)
+        self.train_set: Dataset | None = None
+        self.val_set: Dataset | None = None
+        # the log: one row per finished epoch, the best validation SSIM, the current epoch
         self.history: list[dict] = []
         self.best_ssim = -math.inf
+        self.progress = EpochProgress()
 
     # -- set-up ----------------------------------------------------------------------
     @property
@@ -321,10 +400,10 @@ class Trainer:
         if self.distributed:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.net = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
-        self.train_set = _subset(load_dataset(cfg.dataset, "train", size=cfg.size, seed=cfg.seed),
-                                 cfg.train_images)
-        val = _subset(load_dataset(cfg.dataset, "val", size=cfg.size, seed=cfg.seed), cfg.val_images)
+        self.optimizer = self._make_optimizer(self.optimizer_name)
+        self.train_set = first(load_dataset(cfg.dataset, "train", size=cfg.size, seed=cfg.seed),
+                               cfg.train_images)
+        val = first(load_dataset(cfg.dataset, "val", size=cfg.size, seed=cfg.seed), cfg.val_images)
         self.val_set = MaskedImages(val, fixed_masks(cfg.val_masks, cfg.size, 10_000))
 
     def _make_optimizer(self, name: str) -> torch.optim.Optimizer:
@@ -334,8 +413,8 @@ class Trainer:
                                      weight_decay=cfg.weight_decay)
         return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum)
 
-    # -- checkpoints -----------------------------------------------------------------
-    def _state(self, epoch: int, progress: dict | None = None) -> dict:
+    # -- checkpoints: what _state saves, the _restore_* steps read back ------------------
+    def _state(self, epoch: int, progress: EpochProgress | None = None) -> dict:
         """Everything needed to continue: ``epoch`` epochs done plus ``progress`` (default:
         the current one) into the next."""
         rng = {"torch": torch.get_rng_state()}
@@ -344,9 +423,9 @@ class Trainer:
         return {"format": CHECKPOINT_FORMAT, "config": self.config.to_dict(),
                 "model_spec": dict(self.model.spec), "model": self.model.state_dict(),
                 "optimizer_name": self.optimizer_name, "optimizer": self.optimizer.state_dict(),
-                "scaler": self.scaler.state_dict(), "epoch": epoch,
-                "progress": dict(self.progress if progress is None else progress), "rng": rng,
-                "history": self.history, "best_ssim": self.best_ssim}
+                "scaler": self.scaler.state_dict(), "rng": rng,
+                "history": self.history, "best_ssim": self.best_ssim,
+                "epoch": epoch, "progress": dataclasses.asdict(progress or self.progress)}
 
     def _save(self, name: str, state: dict) -> Path:
         buffer = io.BytesIO()
@@ -366,6 +445,17 @@ class Trainer:
         """Load ``last.pt``; returns the number of finished epochs."""
         path = self.out / "last.pt"
         state = load_torch_file(path, "a training checkpoint", RETRAIN, self.device)
+        self._check_resumable(path, state)
+        self.model.load_state_dict(state["model"])
+        self._restore_optimizer(state)
+        self._restore_rng(state["rng"])
+        self.history, self.best_ssim = list(state["history"]), state["best_ssim"]
+        self.progress = EpochProgress(**state["progress"])
+        return state["epoch"]
+
+    def _check_resumable(self, path: Path, state: dict) -> None:
+        """A complete checkpoint of this configuration (fields that do not change what is
+        trained, such as the device, may differ)."""
         missing = [k for k in ("config", "model", "optimizer_name", "optimizer", "scaler", "rng",
                                "history", "best_ssim", "progress", "epoch") if k not in state]
         if missing:
@@ -377,17 +467,17 @@ class Trainer:
             raise ValueError(f"{path} was trained with a different configuration ({', '.join(changed)}: "
                              f"{[saved.get(k) for k in changed]} then, {[now[k] for k in changed]} now); "
                              "use a new output folder or the original settings")
-        self.model.load_state_dict(state["model"])
+
+    def _restore_optimizer(self, state: dict) -> None:
         self.optimizer_name = state["optimizer_name"]
         self.optimizer = self._make_optimizer(self.optimizer_name)
         self.optimizer.load_state_dict(state["optimizer"])
         self.scaler.load_state_dict(state["scaler"])
-        torch.set_rng_state(state["rng"]["torch"].cpu())
-        if "cuda" in state["rng"] and self.device.type == "cuda":
-            torch.cuda.set_rng_state(state["rng"]["cuda"].cpu(), self.device)
-        self.history, self.best_ssim = list(state["history"]), state["best_ssim"]
-        self.progress = dict(state["progress"])
-        return state["epoch"]
+
+    def _restore_rng(self, rng: dict) -> None:
+        torch.set_rng_state(rng["torch"].cpu())
+        if "cuda" in rng and self.device.type == "cuda":
+            torch.cuda.set_rng_state(rng["cuda"].cpu(), self.device)
 
     # -- the loop --------------------------------------------------------------------
     def fit(self, resume: bool = False) -> TrainResult:
@@ -414,7 +504,6 @@ class Trainer:
         cfg = self.config
         self._build()
         epoch = 0
-        self.progress = _new_progress()
         last = self.out / "last.pt"
         if last.exists() and not resume:
             raise FileExistsError(f"{last} exists: pass resume=True (--resume) to continue that run, "
@@ -422,10 +511,7 @@ class Trainer:
         if resume and last.exists():
             epoch = self._resume()
             if epoch < cfg.epochs:
-                self._log(f"resuming {last} at epoch {epoch + 1}, step {self.progress['steps']}")
-        else:
-            self.optimizer_name = cfg.optimizer_for(0)
-            self.optimizer = self._make_optimizer(self.optimizer_name)
+                self._log(f"resuming {last} at epoch {epoch + 1}, step {self.progress.steps}")
         if self.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
             cfg_text = json.dumps(cfg.to_dict(), indent=2).encode()
@@ -439,52 +525,61 @@ class Trainer:
                 if not self._train_epoch(epoch, stop):
                     if self.is_main:
                         path = self._save("last.pt", self._state(epoch))
-                        print(f"saved {path} at epoch {epoch + 1}, step {self.progress['steps']}; "
+                        print(f"saved {path} at epoch {epoch + 1}, step {self.progress.steps}; "
                               "continue with resume=True (--resume)", flush=True)
                     raise KeyboardInterrupt
                 self._end_epoch(epoch)
                 epoch += 1
-                self.progress = _new_progress()
+                self.progress = EpochProgress()
         self.model.eval()
         return TrainResult(self.model, self.history, self.out)
 
     def _train_epoch(self, epoch: int, stop: _StopFlag) -> bool:
-        """Run ``epoch`` from step ``self.progress["steps"]`` on, updating ``self.progress``;
-        False if Ctrl-C stopped it early."""
+        """Run ``epoch`` from step ``self.progress.steps`` on; False if Ctrl-C stopped it."""
         from tqdm import tqdm
         cfg, prog = self.config, self.progress
         batches = epoch_batches(len(self.train_set), cfg.batch, epoch, cfg.seed, self.rank, self.world)
         data = MaskedImages(self.train_set, MaskSampler(cfg.masks, cfg.size, seed=epoch_seed(cfg.seed, epoch)))
-        loader = DataLoader(data, batch_sampler=batches[prog["steps"]:], num_workers=cfg.workers,
+        loader = DataLoader(data, batch_sampler=batches[prog.steps:], num_workers=cfg.workers,
                             pin_memory=self.device.type == "cuda")
+        fmt = torch.channels_last if self.channels_last else torch.contiguous_format
         self.net.train()
-        bar = tqdm(total=len(batches), initial=prog["steps"], desc=f"epoch {epoch + 1}/{cfg.epochs}",
-                   disable=not progress_enabled(self.is_main and cfg.progress), leave=False, unit="step", mininterval=5)
+        bar = tqdm(total=len(batches), initial=prog.steps, desc=f"epoch {epoch + 1}/{cfg.epochs}",
+                   disable=not progress_enabled(self.is_main and cfg.progress), leave=False, unit="step",
+                   mininterval=5)
+        stops = 0.0
+
+        def check(loss: torch.Tensor) -> float:
+            """Every process learns the mean loss and whether any saw Ctrl-C (one
+            all-reduce), and all stop together on a NaN, before the update."""
+            nonlocal stops
+            flags = torch.tensor([loss.item(), float(stop.raised)], dtype=torch.float64,
+                                 device=self._comm_device())
+            if self.distributed:
+                dist.all_reduce(flags)
+            loss_sum, stops = flags.tolist()
+            mean_loss = loss_sum / self.world
+            if not math.isfinite(mean_loss):
+                raise NonFiniteLossError(
+                    f"loss is {mean_loss} at epoch {epoch + 1}, step {prog.steps + 1}: training "
+                    f"stopped; the last good checkpoint {self.out / 'last.pt'} is untouched. "
+                    "Try a lower learning rate or amp='off'.")
+            return mean_loss
+
         try:
-            begin = time.perf_counter() - prog["seconds"]
-            for masked, mask, target in loader:
-                loss = self._forward(masked, mask, target)
-                # every rank sees the mean loss and any rank's Ctrl-C (one all-reduce)
-                flags = torch.tensor([loss.item(), float(stop.raised)], dtype=torch.float64,
-                                     device=self._comm_device())
-                if self.distributed:
-                    dist.all_reduce(flags)
-                loss_sum, stops = flags.tolist()
-                mean_loss = loss_sum / self.world
-                if not math.isfinite(mean_loss):
-                    raise NonFiniteLossError(
-                        f"loss is {mean_loss} at epoch {epoch + 1}, step {prog['steps'] + 1}: training "
-                        f"stopped; the last good checkpoint {self.out / 'last.pt'} is untouched. "
-                        "Try a lower learning rate or amp='off'.")
-                self._backward(loss)
-                prog["steps"] += 1
-                prog["images"] += len(masked) * self.world
-                prog["loss_sum"] += mean_loss
-                prog["seconds"] = time.perf_counter() - begin
+            begin = time.perf_counter() - prog.seconds
+            for batch in loader:
+                masked, mask, target = (t.to(self.device, non_blocking=True, memory_format=fmt) for t in batch)
+                loss = train_step(self.net, self.optimizer, self.loss_fn, masked, mask, target,
+                                  self.amp_dtype, self.scaler, check)
+                prog.steps += 1
+                prog.images += len(masked) * self.world
+                prog.loss_sum += loss
+                prog.seconds = time.perf_counter() - begin
                 bar.update(1)
-                bar.set_postfix(loss=f"{mean_loss:.4f}", img_s=f"{prog['images'] / prog['seconds']:.1f}")
+                bar.set_postfix(loss=f"{loss:.4f}", img_s=f"{prog.images / prog.seconds:.1f}")
                 if self.on_step is not None:
-                    self.on_step(self, epoch, prog["steps"] - 1, mean_loss)
+                    self.on_step(self, epoch, prog.steps - 1, loss)
                 # One process: stop right after this step. Several: at the step where every
                 # process has seen the flag (it travelled with the loss's all-reduce).
                 if (stops > 0) if self.distributed else stop.raised:
@@ -500,22 +595,6 @@ class Trainer:
             return self.device
         return torch.device("cpu")
 
-    def _forward(self, masked, mask, target) -> torch.Tensor:
-        """The loss of one batch (float32 scalar); the model runs under autocast."""
-        fmt = torch.channels_last if self.channels_last else torch.contiguous_format
-        masked, mask, target = (t.to(self.device, non_blocking=True, memory_format=fmt)
-                                for t in (masked, mask, target))
-        with torch.autocast(self.device.type, dtype=self.amp_dtype or torch.float32,
-                            enabled=self.amp_dtype is not None):
-            pred = self.net(masked, mask)
-        return self.loss_fn(pred.float(), target)
-
-    def _backward(self, loss: torch.Tensor) -> None:
-        self.optimizer.zero_grad(set_to_none=True)
-        self.scaler.scale(loss).backward()
-        self.scaler.step(self.optimizer)
-        self.scaler.update()
-
     def _end_epoch(self, epoch: int) -> None:
         cfg, prog = self.config, self.progress
         if self.distributed:  # BatchNorm running statistics: make every rank hold rank 0's
@@ -526,14 +605,14 @@ class Trainer:
                            amp_dtype=self.amp_dtype)
             row = {"epoch": epoch + 1, "optimizer": self.optimizer_name,
                    "lr": self.optimizer.param_groups[0]["lr"],
-                   "train_loss": prog["loss_sum"] / prog["steps"], "val_loss": val.pop("loss"),
+                   "train_loss": prog.loss_sum / prog.steps, "val_loss": val.pop("loss"),
                    **{f"val_{k}": v for k, v in val.items()},
-                   "seconds": prog["seconds"], "img_s": prog["images"] / prog["seconds"]}
+                   "seconds": prog.seconds, "img_s": prog.images / prog.seconds}
             self.history.append(row)
             improved = row["val_ssim"] > self.best_ssim
             if improved:
                 self.best_ssim = row["val_ssim"]
-            state = self._state(epoch + 1, _new_progress())
+            state = self._state(epoch + 1, EpochProgress())
             self._save("last.pt", state)
             if improved:
                 self._save("best.pt", state)

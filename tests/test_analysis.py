@@ -1,11 +1,11 @@
-"""Structure measurements: shape traces, parameter tables, the overfit probe."""
+"""Structure measurements (shape traces, parameter tables), text tables and the overfit probe."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from inpaintlib import analysis
+from inpaintlib import analysis, overfit, tables
 from inpaintlib.models import build
 
 
@@ -30,7 +30,7 @@ def test_parameter_table_adds_up():
     model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
     rows = analysis.parameter_table(model)
     assert [(r["component"], r["params"]) for r in rows] == [("0", 16), ("1", 10), ("total", 26)]
-    text = analysis.format_table(rows)
+    text = tables.format_table(rows)
     assert "61.5%" in text and "100.0%" in text
 
 
@@ -40,8 +40,8 @@ def test_overfit_batch_learns_and_beats_the_mean_fill():
     mask = torch.zeros(2, 1, 32, 32)
     mask[..., 8:16, 8:16] = 1
     model = build("cnn", preset="tiny")
-    losses = analysis.overfit_batch(model, target * (1 - mask), mask, target, steps=150, lr=3e-3)
-    assert len(losses) == 150 and losses[-1] < 0.5 * analysis.mean_fill_l1(mask, target)
+    losses = overfit.overfit_batch(model, target * (1 - mask), mask, target, steps=150, lr=3e-3)
+    assert len(losses) == 150 and losses[-1] < 0.5 * overfit.mean_fill_l1(mask, target)
 
 
 def test_overfit_batch_leaves_the_global_random_state_alone():
@@ -50,7 +50,7 @@ def test_overfit_batch_leaves_the_global_random_state_alone():
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    analysis.overfit_batch(model, target * 0, mask, target, steps=2)
+    overfit.overfit_batch(model, target * 0, mask, target, steps=2)
     torch.testing.assert_close(torch.rand(3), expected)
 
 
@@ -58,4 +58,4 @@ def test_mean_fill_l1_by_hand():
     target = torch.zeros(1, 3, 2, 2)
     target[0, :, 0, 0], target[0, :, 0, 1] = 1.0, 0.0
     mask = torch.tensor([[[[1.0, 1.0], [0.0, 0.0]]]])
-    assert analysis.mean_fill_l1(mask, target) == 0.5   # mean 0.5, each hole pixel off by 0.5
+    assert overfit.mean_fill_l1(mask, target) == 0.5   # mean 0.5, each hole pixel off by 0.5

@@ -12,7 +12,7 @@ from inpaintlib import masks as M
 
 sizes = st.integers(min_value=16, max_value=128)
 seeds = st.integers(min_value=0, max_value=2**31 - 1)
-kinds = st.sampled_from(sorted(M.LAMA_PRESETS))
+kinds = st.sampled_from(sorted(M.LAMA_MASK_PRESETS))
 
 
 @settings(max_examples=40, deadline=None)
@@ -57,7 +57,7 @@ def test_different_seeds_differ():
     assert not np.array_equal(M.lama_masks("train", 96, 8, 0), M.lama_masks("train", 96, 8, 1))
 
 
-@pytest.mark.parametrize("preset", sorted(M.LAMA_PRESETS))
+@pytest.mark.parametrize("preset", sorted(M.LAMA_MASK_PRESETS))
 def test_coverage_at_96px_matches_256px(preset):
     n = 400 if preset == "thin" else 1000
     at96 = M.coverage(M.lama_masks(preset, 96, n, seed=11)).mean()

@@ -21,6 +21,7 @@ SMALL = {
     "convmixer_unet": dict(width=8),
     "telea": {},
     "navier_stokes": {},
+    "mean_fill": {},
 }
 LEARNED = [n for n in names() if n not in ("telea", "navier_stokes", "mean_fill")]
 
@@ -166,8 +167,17 @@ def test_build_errors_name_the_choices():
         build("transformer")
     with pytest.raises(ValueError, match="presets:"):
         build("wavemix", "t9-9")
-    with pytest.raises(TypeError, match="bad settings for model 'cnn'"):
+    with pytest.raises(ValueError, match=r"model 'cnn' has no setting\(s\) \['depth'\]; it takes \['widths'\]"):
         build("cnn", depth=3)
+    with pytest.raises(ValueError, match="no setting.*'fused'"):      # fixed by the name
+        build("unet", fused=True)
+
+
+def test_build_does_not_hide_errors_raised_by_a_constructor():
+    with pytest.raises(ValueError, match="skip and fusion must be one of"):
+        build("unet", skip="multiply")
+    with pytest.raises(TypeError):                                   # a real bug stays a TypeError
+        build("wavemix", dim="wide")
 
 
 @pytest.mark.parametrize("name", names())

@@ -228,3 +228,38 @@ def test_cli_counts_are_checked_before_any_work(argv, message, capsys, tmp_path,
         main(argv)
     assert exit_.value.code == 2 and message in capsys.readouterr().err
     assert list((tmp_path / "cwd").iterdir()) == []      # nothing was created
+
+
+def test_train_help_lists_every_config_field_with_the_library_default(capsys):
+    import dataclasses
+
+    from inpaintlib.__main__ import main
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())          # argparse wraps lines
+    for f in dataclasses.fields(TrainConfig):
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        assert "--" + f.name.replace("_", "-") in text, f.name
+        assert " ".join(f"{f.metadata['doc']} (default: {default!r})".split()) in text, f.name
+
+
+def test_train_flags_reach_the_config(monkeypatch, capsys):
+    from types import SimpleNamespace
+
+    from inpaintlib.__main__ import main
+    seen = []
+
+    def fake_fit(self, resume=False):
+        seen.append(self.config)
+        return SimpleNamespace(best={"epoch": 1, "val_ssim": 0.5})
+    monkeypatch.setattr(Trainer, "fit", fake_fit)
+    assert main(["train", "--model", "cnn", "--profile", "course", "--seed", "3", "--weight-decay", "0.05",
+                 "--model-cfg", '{"widths": [8, 8, 8, 8, 8]}', "--no-progress", "--channels-last", "off"]) == 0
+    cfg = seen[0]
+    assert (cfg.model, cfg.preset, cfg.epochs, cfg.sgd_epochs, cfg.batch) == ("cnn", "quick", 6, 1, 16)
+    assert (cfg.seed, cfg.weight_decay, cfg.progress, cfg.channels_last) == (3, 0.05, False, "off")
+    assert cfg.model_cfg == {"widths": [8, 8, 8, 8, 8]}
+    assert Path(cfg.out).parent.name == "course"             # named by what changes the training
+    assert Path(cfg.out).name == "cnn-channels_last=off-model_cfg=widths[8,8,8,8,8]-seed=3-weight_decay=0.05"
+    assert main(["train", "--model", "cnn", "--epochs", "4"]) == 0   # no profile: library defaults
+    assert (seen[1].epochs, seen[1].sgd_epochs, seen[1].batch, seen[1].preset) == (4, 2, 40, "quick")

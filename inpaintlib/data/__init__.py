@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..paths import data_root
 from . import cifar10, stl10
-from .datasets import (SPLITS, ImageArrayDataset, MaskedImages, fraction_counts, load_dataset,
+from .datasets import (SPLITS, ImageArrayDataset, MaskedImages, first, fraction_counts, load_dataset,
                        split_indices)
 from .download import (ChecksumError, DatasetNotFoundError, DownloadError, HTTPClientError,
                        UnsafeArchiveError)
@@ -36,6 +36,6 @@ def download(name: str, root: str | os.PathLike | None = None, progress: bool = 
     return DOWNLOADERS[name](data_root(root), progress=progress)
 
 
-__all__ = ["SPLITS", "ChecksumError", "DatasetNotFoundError", "DownloadError", "HTTPClientError",
+__all__ = ["SPLITS", "ChecksumError", "DatasetNotFoundError", "DownloadError", "HTTPClientError", "first",
            "ImageArrayDataset", "MaskedImages", "SampleCrops", "UnsafeArchiveError", "download",
            "fraction_counts", "load_dataset", "read_stl10_bin", "split_indices"]

@@ -73,6 +73,15 @@ class ImageArrayDataset(Dataset):
                 f"size={self.size}, stored={self.native})")
 
 
+def first(dataset: Dataset, n: int | None) -> Dataset:
+    """The first ``n`` items of ``dataset`` (all of them if ``n`` is None or larger)."""
+    if n is None or n >= len(dataset):
+        return dataset
+    if n < 1:
+        raise ValueError(f"n must be >= 1 (or None for all), got {n}")
+    return torch.utils.data.Subset(dataset, range(n))
+
+
 def _check_split(split: str) -> None:
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")

@@ -1,18 +1,24 @@
-"""The course's inpainting architectures, one file each, built by name::
+"""The course's inpainting architectures, built by name::
 
     from inpaintlib.models import build
     model = build("wavemix", preset="quick")          # or build("wavemix", dim=96, blocks=7)
     pred = model(masked, mask)                        # (N,3,H,W), (N,1,H,W) 1 = hole
 
-| name | file | what |
+:data:`MODELS` below is the whole catalogue: each name beside its class, its presets and
+the constructor arguments that make the variant (``unet`` and ``convmixer_unet`` are one
+class, with and without the ConvMixer branch). To add a model: write its class in a file
+named after it (a subclass of :class:`~.base.InpaintingModel`), give it a ``paper``
+preset, and add one line here.
+
+| name | class (file) | what |
 |---|---|---|
-| ``wavemix`` | :mod:`.wavemix` | WaveMix inpainting (paper 1, Figure 1); presets ``paper``, ``t2-1``.., ``t3-1``.. |
-| ``cnn`` | :mod:`.unet_cnn` | paper 1's custom CNN baseline, 5 down + 5 up (12.4M) |
-| ``lama`` | :mod:`.lama` | LaMa's FFC generator, lama-fourier (27,048,835) |
-| ``unet`` | :mod:`.convmixer_unet` | paper 2's U-Net (741,763 with additive skips) |
-| ``convmixer_unet`` | :mod:`.convmixer_unet` | paper 2's U-Net + ConvMixer at the bottleneck (892,547) |
-| ``telea``, ``navier_stokes`` | :mod:`.classical` | OpenCV's classical inpainting, 0 parameters |
-| ``mean_fill`` | :mod:`.classical` | each hole filled with the image's mean known colour, 0 parameters |
+| ``wavemix`` | ``WaveMixInpainting`` (wavemix.py) | WaveMix inpainting (paper 1, Figure 1); presets ``paper``, ``t2-1``.., ``t3-1``.. |
+| ``cnn`` | ``UNetCNN`` (cnn.py) | paper 1's custom CNN baseline, 5 down + 5 up (12.4M) |
+| ``lama`` | ``LamaFourier`` (lama.py) | LaMa's FFC generator, lama-fourier (27,048,835) |
+| ``unet`` | ``UNet`` (unet.py) | paper 2's U-Net (741,763 with additive skips) |
+| ``convmixer_unet`` | ``UNet`` (unet.py) | paper 2's U-Net + ConvMixer at the bottleneck (892,547) |
+| ``telea``, ``navier_stokes`` | ``ClassicalInpainting`` (classical.py) | OpenCV's classical inpainting, 0 parameters |
+| ``mean_fill`` | ``MeanColourFill`` (classical.py) | each hole filled with the image's mean known colour, 0 parameters |
 
 The contract every model follows is in :mod:`.base`. ``build(name)`` without a preset
 gives the paper's configuration; ``preset=`` picks a named one (``PRESETS[name]``) and
@@ -21,31 +27,43 @@ keyword arguments override single settings.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from dataclasses import dataclass, field
 
 from .base import InpaintingModel, check_inputs, composite
 from .classical import ClassicalInpainting, MeanColourFill
-from .convmixer_unet import UNet
-from .lama import LAMA_PRESETS, LamaFourier
-from .unet_cnn import CNN_PRESETS, UNetCNN
+from .cnn import CNN_PRESETS, UNetCNN
+from .lama import LAMA_MODEL_PRESETS, LamaFourier
+from .unet import UNET_PRESETS, UNet
 from .wavemix import WAVEMIX_PRESETS, WaveMixInpainting
 
-_UNET_PRESETS = {"paper": {}, "concat": dict(skip="concat", fusion="concat")}
 
-#: name -> (constructor, presets); ``build(name)`` calls the constructor with its defaults.
-MODELS: dict[str, tuple[Callable[..., InpaintingModel], dict[str, dict]]] = {
-    "wavemix": (WaveMixInpainting, WAVEMIX_PRESETS),
-    "cnn": (UNetCNN, CNN_PRESETS),
-    "lama": (LamaFourier, LAMA_PRESETS),
-    "unet": (lambda **cfg: UNet(fused=False, **cfg), _UNET_PRESETS),
-    "convmixer_unet": (lambda **cfg: UNet(fused=True, **cfg), _UNET_PRESETS),
-    "telea": (lambda **cfg: ClassicalInpainting("telea", **cfg), {"paper": {}}),
-    "navier_stokes": (lambda **cfg: ClassicalInpainting("navier_stokes", **cfg), {"paper": {}}),
-    "mean_fill": (MeanColourFill, {"paper": {}}),
+@dataclass(frozen=True)
+class ModelEntry:
+    """One row of the catalogue: the class, its named settings, and the constructor
+    arguments fixed by the name (not overridable)."""
+
+    cls: type[InpaintingModel]
+    presets: dict[str, dict]
+    fixed: dict = field(default_factory=dict)
+
+
+NO_PRESETS: dict[str, dict] = {"paper": {}}
+
+#: name -> class, presets, fixed arguments.
+MODELS: dict[str, ModelEntry] = {
+    "wavemix":        ModelEntry(WaveMixInpainting, WAVEMIX_PRESETS),
+    "cnn":            ModelEntry(UNetCNN, CNN_PRESETS),
+    "lama":           ModelEntry(LamaFourier, LAMA_MODEL_PRESETS),
+    "unet":           ModelEntry(UNet, UNET_PRESETS, {"fused": False}),
+    "convmixer_unet": ModelEntry(UNet, UNET_PRESETS, {"fused": True}),
+    "telea":          ModelEntry(ClassicalInpainting, NO_PRESETS, {"method": "telea"}),
+    "navier_stokes":  ModelEntry(ClassicalInpainting, NO_PRESETS, {"method": "navier_stokes"}),
+    "mean_fill":      ModelEntry(MeanColourFill, NO_PRESETS),
 }
 
 #: name -> {preset name -> settings}
-PRESETS: dict[str, dict[str, dict]] = {name: presets for name, (_, presets) in MODELS.items()}
+PRESETS: dict[str, dict[str, dict]] = {name: entry.presets for name, entry in MODELS.items()}
 
 
 def names() -> list[str]:
@@ -53,23 +71,34 @@ def names() -> list[str]:
     return list(MODELS)
 
 
+def settings_of(name: str) -> list[str]:
+    """The keyword arguments ``build(name, ...)`` accepts (the class's, minus the fixed ones)."""
+    entry = MODELS[name]
+    params = inspect.signature(entry.cls.__init__).parameters
+    return [p for p in params if p != "self" and p not in entry.fixed]
+
+
 def build(name: str, preset: str | None = None, **cfg) -> InpaintingModel:
     """Build model ``name`` from ``preset`` (None = the paper's configuration), with
     ``cfg`` overriding single settings. The result records how it was built in
-    ``model.spec`` (``{"name", "preset", **settings}``), enough to rebuild it."""
+    ``model.spec`` (``{"name", "preset", **settings}``), enough to rebuild it.
+
+    Unknown settings are a ``ValueError`` listing the accepted ones; errors raised inside
+    the constructor (a bad value) reach you unchanged."""
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; choose one of {names()}")
-    factory, presets = MODELS[name]
-    if preset is not None and preset not in presets:
-        raise ValueError(f"model {name!r} has no preset {preset!r}; presets: {sorted(presets)}")
-    settings = {**(presets[preset] if preset else {}), **cfg}
-    try:
-        model = factory(**settings)
-    except TypeError as err:
-        raise TypeError(f"bad settings for model {name!r}: {err}") from None
+    entry = MODELS[name]
+    if preset is not None and preset not in entry.presets:
+        raise ValueError(f"model {name!r} has no preset {preset!r}; presets: {sorted(entry.presets)}")
+    settings = {**(entry.presets[preset] if preset else {}), **cfg}
+    unknown = sorted(set(settings) - set(settings_of(name)))
+    if unknown:
+        raise ValueError(f"model {name!r} has no setting(s) {unknown}; it takes {settings_of(name)}")
+    model = entry.cls(**entry.fixed, **settings)
     model.spec = {"name": name, "preset": preset, **settings}
     return model
 
 
-__all__ = ["InpaintingModel", "MODELS", "PRESETS", "build", "check_inputs", "composite", "names",
-           "ClassicalInpainting", "LamaFourier", "MeanColourFill", "UNet", "UNetCNN", "WaveMixInpainting"]
+__all__ = ["InpaintingModel", "MODELS", "ModelEntry", "PRESETS", "build", "check_inputs", "composite", "names",
+           "settings_of", "ClassicalInpainting", "LamaFourier", "MeanColourFill", "UNet", "UNetCNN",
+           "WaveMixInpainting"]

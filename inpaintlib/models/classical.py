@@ -29,7 +29,6 @@ class ClassicalInpainting(InpaintingModel):
         super().__init__()
         if method not in METHODS:
             raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
-        self.config = dict(method=method, radius=radius)
         self.method, self.radius = method, radius
 
     @torch.no_grad()

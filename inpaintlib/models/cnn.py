@@ -41,7 +41,6 @@ class UNetCNN(InpaintingModel):
         widths = tuple(widths)
         if len(widths) != 5:
             raise ValueError(f"the paper's CNN has five levels: give 5 widths, got {widths}")
-        self.config = dict(widths=widths)
         ins = (4,) + widths[:-1]
         # BatchNorm on the inner down layers only: not on the first (raw pixels), not on the
         # innermost, whose map is 1x1 at 32 px (BN would see one value per channel and image).

@@ -125,7 +125,7 @@ class FFCResBlock(nn.Module):
         return x[0] + y_l, x[1] + y_g
 
 
-LAMA_PRESETS: dict[str, dict] = {
+LAMA_MODEL_PRESETS: dict[str, dict] = {
     "paper": dict(channels=64, blocks=9),      # lama-fourier, 27,048,835 parameters
     "big": dict(channels=64, blocks=18),       # Big-LaMa, 50,975,875
     "quick": dict(channels=16, blocks=3),
@@ -148,7 +148,6 @@ class LamaFourier(InpaintingModel):
         if not 0 < int(8 * channels * ratio) < 8 * channels:
             raise ValueError(f"ratio must leave both a local and a global part of the "
                              f"{8 * channels} bottleneck channels, got ratio={ratio}")
-        self.config = dict(channels=channels, blocks=blocks, ratio=ratio)
         c = channels
         self.pad = nn.ReflectionPad2d(3)
         self.stem_ffc = FFC(4, c, kernel=7, padding=0)

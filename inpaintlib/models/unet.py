@@ -31,6 +31,9 @@ from .base import InpaintingModel
 
 _MODES = ("add", "concat")
 
+#: Named settings: the public code's additions (``paper``), or the paper text's concatenations.
+UNET_PRESETS: dict[str, dict] = {"paper": {}, "concat": dict(skip="concat", fusion="concat")}
+
 
 def _join(a: Tensor, b: Tensor, how: str) -> Tensor:
     return a + b if how == "add" else torch.cat([a, b], dim=1)
@@ -85,8 +88,6 @@ class UNet(InpaintingModel):
         super().__init__()
         if skip not in _MODES or fusion not in _MODES:
             raise ValueError(f"skip and fusion must be one of {_MODES}, got {skip!r}, {fusion!r}")
-        self.config = dict(skip=skip, fusion=fusion, fused=fused, width=width, depth=depth,
-                           dropout=dropout, mask_channel=mask_channel)
         self.skip, self.fusion, self.mask_channel = skip, fusion, mask_channel
         w1, w2, w3 = width, 2 * width, 4 * width
         cin = 4 if mask_channel else 3

@@ -197,9 +197,6 @@ class WaveMixInpainting(InpaintingModel):
                              f"blocks={blocks}")
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-        self.config = dict(dim=dim, blocks=blocks, modules=modules, levels=levels,
-                           reduce_input=reduce_input, mult=mult, ff_channel=ff_channel,
-                           dropout=dropout, backend=backend)
         self.size_multiple = 2 ** levels * (2 if reduce_input else 1)
         self.stages = nn.ModuleList(
             WaveMixModule(dim, blocks, levels, mult, ff_channel, dropout, reduce_input, backend)
