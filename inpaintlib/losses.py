@@ -22,7 +22,9 @@ from torchmetrics.functional.image import structural_similarity_index_measure
 SSIM_SETTINGS = dict(gaussian_kernel=True, kernel_size=11, sigma=1.5, data_range=1.0)
 
 
-def _check_pair(pred: Tensor, target: Tensor) -> None:
+def check_pair(pred: Tensor, target: Tensor) -> None:
+    """``ValueError`` unless ``pred`` and ``target`` are both (N, C, H, W) of one shape (the
+    check of every loss and metric)."""
     if pred.shape != target.shape or pred.ndim != 4:
         raise ValueError(f"pred and target must have the same shape (N, C, H, W), got "
                          f"{tuple(pred.shape)} and {tuple(target.shape)}")
@@ -48,7 +50,7 @@ class SSIMMAELoss(nn.Module):
 
     def parts(self, pred: Tensor, target: Tensor) -> dict[str, Tensor]:
         """The unweighted terms ``{"ssim": mean SSIM, "mae": mean |pred - target|}``."""
-        _check_pair(pred, target)
+        check_pair(pred, target)
         pred, target = pred.float(), target.float()
         with torch.autocast(pred.device.type, enabled=False):
             ssim = structural_similarity_index_measure(pred, target, **SSIM_SETTINGS)
@@ -65,7 +67,7 @@ class SSIMMAELoss(nn.Module):
 
 def mse_loss(pred: Tensor, target: Tensor) -> Tensor:
     """Mean squared error over all pixels, in float32: the second paper's loss."""
-    _check_pair(pred, target)
+    check_pair(pred, target)
     return (pred.float() - target.float()).square().mean()
 
 

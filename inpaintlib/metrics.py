@@ -46,7 +46,7 @@ from torch import Tensor, nn
 from torchmetrics.functional.image import (peak_signal_noise_ratio,
                                            structural_similarity_index_measure)
 
-from .losses import SSIM_SETTINGS
+from .losses import SSIM_SETTINGS, check_pair
 
 #: Names of :func:`image_metrics`' whole-image metrics; ``<name>_hole`` are the hole-only ones.
 METRICS = ("l1", "l2", "psnr", "ssim", "dice")
@@ -55,9 +55,7 @@ HIGHER_IS_BETTER = {"l1": False, "l2": False, "psnr": True, "ssim": True, "dice"
 
 
 def _check(pred: Tensor, target: Tensor, mask: Tensor | None) -> tuple[Tensor, Tensor, Tensor | None]:
-    if pred.shape != target.shape or pred.ndim != 4:
-        raise ValueError(f"pred and target must have the same shape (N, C, H, W), got "
-                         f"{tuple(pred.shape)} and {tuple(target.shape)}")
+    check_pair(pred, target)
     if mask is not None:
         n, _, h, w = pred.shape
         if mask.shape != (n, 1, h, w):
