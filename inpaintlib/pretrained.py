@@ -18,7 +18,7 @@ of training crops (equal budget, as the paper compares at equal epochs). The fil
 
 ``data/pretrained/SHA256SUMS`` records the SHA-256 of every file; :func:`load` checks it
 before reading a byte of ``weights.pt``, so a truncated or altered file is refused with
-the command that regenerates it (:data:`REGENERATE`).
+the command that regenerates it (:func:`regenerate`).
 """
 
 from __future__ import annotations
@@ -58,7 +58,12 @@ FORMAT = 1
 CHECKSUMS = "SHA256SUMS"
 FILES = ("weights.pt", "config.json", "history.csv")
 #: The command that retrains and re-exports every reference (or one: ``--only NAME``).
-REGENERATE = "make pretrained   (or: python -m inpaintlib pretrained build --only NAME)"
+REGENERATE = "make pretrained"
+
+
+def regenerate(name: str) -> str:
+    """The command that retrains and re-exports reference ``name`` (said in errors)."""
+    return f"python -m inpaintlib pretrained build --only {name} (or {REGENERATE} for all six)"
 
 
 class PretrainedError(CorruptFileError):
@@ -139,14 +144,14 @@ def verify(name: str, root: str | os.PathLike | None = None) -> Path:
         path, key = folder / file, f"{name}/{file}"
         if not path.exists():
             raise PretrainedError(f"reference checkpoint file {path} is missing; restore it with "
-                                  f"`git checkout -- {path}` or regenerate it with {REGENERATE}")
+                                  f"`git checkout -- {path}` or regenerate it with {regenerate(name)}")
         if key not in sums:
             raise PretrainedError(f"{path} has no entry in {pretrained_dir(root) / CHECKSUMS}; "
-                                  f"regenerate it with {REGENERATE}")
+                                  f"regenerate it with {regenerate(name)}")
         if sha256(path) != sums[key]:
             raise PretrainedError(f"{path} is corrupt or was altered: its SHA-256 does not match "
                                   f"{CHECKSUMS}; restore it with `git checkout -- {path}` or "
-                                  f"regenerate it with {REGENERATE}")
+                                  f"regenerate it with {regenerate(name)}")
     return folder
 
 
@@ -160,7 +165,7 @@ def load(name: str, device: str | torch.device = "cpu", root: str | os.PathLike 
     path = folder / "weights.pt"
     what = "a reference checkpoint"
     try:
-        state = load_torch_file(path, what, REGENERATE)   # weights only: tensors, never code
+        state = load_torch_file(path, what, regenerate(name))   # weights only: tensors, never code
     except CorruptFileError as err:
         raise PretrainedError(str(err)) from None
     try:
@@ -171,7 +176,7 @@ def load(name: str, device: str | torch.device = "cpu", root: str | os.PathLike 
         model.load_state_dict({k: v.float() if v.is_floating_point() else v
                                for k, v in state["state_dict"].items()})
     except Exception as err:  # wrong keys, shapes that do not fit the architecture
-        raise PretrainedError(str(corrupt_file(path, what, f"regenerate it with: {REGENERATE}",
+        raise PretrainedError(str(corrupt_file(path, what, f"regenerate it with: {regenerate(name)}",
                                                describe(err)))) from None
     return model.to(device).eval()
 

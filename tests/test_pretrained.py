@@ -69,7 +69,7 @@ def test_damaged_weights_are_refused_with_the_regenerate_command(tiny_checkpoint
     with pytest.raises(pretrained.PretrainedError) as err:
         pretrained.load("wavemix", root=tmp_path)
     message = str(err.value)
-    assert "weights.pt" in message and "make pretrained" in message
+    assert "weights.pt" in message and "python -m inpaintlib pretrained build --only wavemix" in message
     assert "weights_only=False" not in message
 
 
