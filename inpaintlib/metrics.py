@@ -120,11 +120,15 @@ def ssim(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
     scikit-image's). With ``mask``: mean of the full map over the hole pixels.
     """
     pred, target, mask = _check(pred, target, mask)
-    full = ssim_map(pred, target)
+    return _ssim_from_map(ssim_map(pred, target), mask)
+
+
+def _ssim_from_map(full: Tensor, mask: Tensor | None) -> Tensor:
+    """:func:`ssim` from an SSIM map (N, C, H, W) and a float mask expanded to its shape."""
     if mask is None:
         b = SSIM_BORDER
-        if min(pred.shape[-2:]) <= 2 * b:
-            raise ValueError(f"SSIM needs images larger than {2 * b} px, got {tuple(pred.shape[-2:])}")
+        if min(full.shape[-2:]) <= 2 * b:
+            raise ValueError(f"SSIM needs images larger than {2 * b} px, got {tuple(full.shape[-2:])}")
         return full[..., b:-b, b:-b].flatten(1).mean(1)
     return _mean(full, mask)
 
@@ -144,10 +148,15 @@ _FUNCTIONS = {"l1": l1, "l2": l2, "psnr": psnr, "ssim": ssim, "dice": dice}
 
 def image_metrics(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> dict[str, Tensor]:
     """Every metric per image: ``{"l1": (N,), ..., "dice": (N,)}`` over whole images, plus
-    ``"l1_hole"`` ... ``"dice_hole"`` when ``mask`` is given."""
-    out = {name: fn(pred, target) for name, fn in _FUNCTIONS.items()}
+    ``"l1_hole"`` ... ``"dice_hole"`` when ``mask`` is given. The SSIM map, the expensive
+    part, is computed once and reduced both ways."""
+    full = ssim_map(pred, target)
+    out = {name: _ssim_from_map(full, None) if name == "ssim" else fn(pred, target)
+           for name, fn in _FUNCTIONS.items()}
     if mask is not None:
-        out.update({f"{name}_hole": fn(pred, target, mask) for name, fn in _FUNCTIONS.items()})
+        hole = _check(pred, target, mask)[2]
+        out.update({f"{name}_hole": _ssim_from_map(full, hole) if name == "ssim" else fn(pred, target, mask)
+                    for name, fn in _FUNCTIONS.items()})
     return out
 
 

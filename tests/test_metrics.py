@@ -180,3 +180,16 @@ def test_evaluate_reports_metrics_fid_and_coverage_bins():
     assert result.summary["l1"] == pytest.approx(result.per_image["l1"].mean())
     auto = evaluate(build("telea"), data, batch=6, fid="auto", progress=False)
     assert (auto.fid is None) == ("torch-fidelity" in auto.fid_note or "could not" in auto.fid_note)
+
+
+def test_image_metrics_equal_the_single_metrics():
+    """image_metrics shares one SSIM map between the whole-image and the hole SSIM; every
+    value must equal what the metric's own function returns."""
+    gen = torch.Generator().manual_seed(0)
+    pred, target = torch.rand(3, 3, 32, 32, generator=gen), torch.rand(3, 3, 32, 32, generator=gen)
+    mask = (torch.rand(3, 1, 32, 32, generator=gen) < 0.3).float()
+    values = metrics.image_metrics(pred, target, mask)
+    for name in ("l1", "l2", "psnr", "ssim", "dice"):
+        fn = getattr(metrics, name)
+        torch.testing.assert_close(values[name], fn(pred, target), rtol=0, atol=0)
+        torch.testing.assert_close(values[f"{name}_hole"], fn(pred, target, mask), rtol=0, atol=0)
