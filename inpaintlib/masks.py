@@ -35,6 +35,7 @@ import cv2
 import numpy as np
 
 from .atomic import atomic_write
+from .checksums import CHECKSUMS, read_checksums, write_checksums
 from .paths import data_root
 from .safeload import corrupt_file, describe
 
@@ -234,9 +235,6 @@ def coverage(masks: np.ndarray) -> np.ndarray:
 # Fixed evaluation sets
 # ---------------------------------------------------------------------------------------
 
-CHECKSUMS = "SHA256SUMS"
-
-
 def set_name(kind: str, size: int, n: int, seed: int) -> str:
     """File stem of a fixed set, e.g. ``thick_96px_n2000_seed0``."""
     return f"{kind}_{size}px_n{n}_seed{seed}"
@@ -254,32 +252,14 @@ def digest(masks: np.ndarray) -> str:
 
 
 def _read_checksums(folder: Path) -> dict[str, str]:
-    """``{set name: SHA-256}`` from ``folder/SHA256SUMS`` (lines ``<64 hex digits>  <name>``).
-
-    Any other line raises ``CorruptFileError`` naming the file and the line."""
-    path = folder / CHECKSUMS
-    if not path.exists():
-        return {}
-    restore = "restore the committed copy with: git checkout -- data/masks/SHA256SUMS"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError:
-        raise corrupt_file(path, "a SHA256SUMS list", restore, "not UTF-8 text") from None
-    sums = {}
-    for number, line in enumerate(lines, start=1):
-        if match := re.fullmatch(r"([0-9a-fA-F]{64})\s+\*?(\S+)", line.strip()):
-            sums[match.group(2)] = match.group(1).lower()
-        elif line.strip():
-            raise corrupt_file(path, "a SHA256SUMS list",
-                               f"fix or delete line {number} (a set without a line is recorded "
-                               f"again when next loaded), or {restore}",
-                               f"line {number} is {line[:80]!r}, not '<64 hex digits>  <set name>'")
-    return sums
+    """``{set name: SHA-256}`` from ``folder/SHA256SUMS`` (a malformed line raises
+    ``CorruptFileError``; a set without a line is recorded again when next loaded)."""
+    return read_checksums(folder / CHECKSUMS,
+                          "restore the committed copy with: git checkout -- data/masks/SHA256SUMS")
 
 
 def _write_checksums(folder: Path, sums: dict[str, str]) -> None:
-    text = "".join(f"{sums[name]}  {name}\n" for name in sorted(sums))
-    atomic_write(folder / CHECKSUMS, lambda fh: fh.write(text.encode()))
+    write_checksums(folder / CHECKSUMS, sums)
 
 
 def generate_eval_set(kind: str, size: int, n: int, seed: int = 0,

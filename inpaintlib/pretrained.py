@@ -23,7 +23,6 @@ the command that regenerates it (:func:`regenerate`).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -35,6 +34,9 @@ from torch import nn
 from .atomic import atomic_write
 from .models import build
 from .paths import data_root, runs_dir
+from .checksums import CHECKSUMS, write_checksums
+from .checksums import file_sha256 as sha256
+from .checksums import read_checksums as _read_manifest
 from .safeload import CorruptFileError, corrupt_file, describe, load_torch_file
 
 #: reference name -> the settings that differ from the ``course`` profile. The Table 1
@@ -55,7 +57,6 @@ REFERENCES: dict[str, dict] = {
 #: Bumped when the layout of ``weights.pt`` changes.
 FORMAT = 1
 #: The manifest of SHA-256 sums, one ``<sha256>  <name>/<file>`` line per file.
-CHECKSUMS = "SHA256SUMS"
 FILES = ("weights.pt", "config.json", "history.csv")
 #: The command that retrains and re-exports every reference (or one: ``--only NAME``).
 REGENERATE = "make pretrained"
@@ -102,36 +103,17 @@ def _check_name(name: str) -> None:
         raise ValueError(f"unknown reference {name!r}; choose one of {names()}")
 
 
-def sha256(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_checksums(root: str | os.PathLike | None = None) -> dict[str, str]:
     """``{"<name>/<file>": sha256}`` from the manifest (empty if there is none)."""
     path = pretrained_dir(root) / CHECKSUMS
-    if not path.exists():
-        return {}
-    sums = {}
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        parts = line.split()
-        if len(parts) != 2 or len(parts[0]) != 64 or any(c not in "0123456789abcdef" for c in parts[0]):
-            raise PretrainedError(f"{path}, line {number}: expected '<64 hex digits>  <name>/<file>', "
-                                  f"got {line!r}; the manifest is corrupt: restore it with "
-                                  f"`git checkout -- {path.name}` or regenerate with {REGENERATE}")
-        sums[parts[1]] = parts[0]
-    return sums
+    try:
+        return _read_manifest(path, f"restore it with `git checkout -- {path.name}` or regenerate with {REGENERATE}")
+    except CorruptFileError as err:
+        raise PretrainedError(str(err)) from None
 
 
 def _write_checksums(sums: dict[str, str], root: str | os.PathLike | None = None) -> None:
-    text = "".join(f"{sums[k]}  {k}\n" for k in sorted(sums))
-    atomic_write(pretrained_dir(root) / CHECKSUMS, lambda fh: fh.write(text.encode()))
+    write_checksums(pretrained_dir(root) / CHECKSUMS, sums)
 
 
 def verify(name: str, root: str | os.PathLike | None = None) -> Path:

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from ..paths import data_root
+from ..paths import data_root, display_path
 from . import cifar10, stl10
 from .samples import SampleCrops
 
@@ -106,10 +106,10 @@ def load_dataset(name: str, split: str, size: int | None = 96,
     root = data_root(root)
     if name == "auto":
         if stl10.is_downloaded(root):
-            print(f"dataset 'auto': using STL-10 from {root / stl10.FOLDER}")
+            print(f"dataset 'auto': using STL-10 from {display_path(root / stl10.FOLDER)}")
             name = "stl10"
         else:
-            print(f"dataset 'auto': STL-10 not found under {root}, using the offline 'samples' "
+            print(f"dataset 'auto': STL-10 not found under {display_path(root)}, using the offline 'samples' "
                   f"photos; get STL-10 with `{stl10.DOWNLOAD_COMMAND}`")
             name = "samples"
     if name == "samples":
