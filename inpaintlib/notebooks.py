@@ -88,19 +88,26 @@ def _failure_message(notebook: Path, output: Path, err: Exception) -> str:
             f"The executed copy with the full traceback is {output}")
 
 
+#: Environment of a headless run, inherited by the kernels: ``TQDM_DISABLE`` keeps the
+#: one-line-per-epoch logs but no progress-bar frames (hundreds per cell otherwise);
+#: ``INPAINT_HEADLESS`` tells notebook 11 that nobody is there to draw (no widget, so no
+#: widget state in the executed notebook).
+HEADLESS_ENV = {"TQDM_DISABLE": "1", "INPAINT_HEADLESS": "1"}
+
+
 @contextlib.contextmanager
-def _no_progress_bars():
-    """Kernels started inside inherit ``TQDM_DISABLE=1``: executed notebooks keep their
-    one-line-per-epoch logs but no progress-bar frames (hundreds per cell otherwise)."""
-    previous = os.environ.get("TQDM_DISABLE")
-    os.environ["TQDM_DISABLE"] = "1"
+def _headless():
+    """Set :data:`HEADLESS_ENV` for the kernels started inside, then restore."""
+    previous = {name: os.environ.get(name) for name in HEADLESS_ENV}
+    os.environ.update(HEADLESS_ENV)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop("TQDM_DISABLE", None)
-        else:
-            os.environ["TQDM_DISABLE"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def run_notebooks(profile: str = "quick", only: list[str] | None = None,
@@ -124,7 +131,7 @@ def run_notebooks(profile: str = "quick", only: list[str] | None = None,
               + (" ".join(f"{k}={v!r}" for k, v in params.items()) or "(no parameters)"), flush=True)
         start = time.perf_counter()
         try:
-            with _no_progress_bars():
+            with _headless():
                 pm.execute_notebook(str(nb), str(out), parameters=params, kernel_name=KERNEL,
                                     cwd=str(nb.parent), progress_bar=progress, log_output=False)
         except pm.PapermillExecutionError as err:
@@ -146,7 +153,7 @@ def execute_in_place(notebook: Path, timeout: int = 1800) -> float:
                             resources={"metadata": {"path": str(Path(notebook).parent)}})
     start = time.perf_counter()
     try:
-        with _no_progress_bars():
+        with _headless():
             client.execute()
     except CellExecutionError as err:
         index = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"
