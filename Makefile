@@ -8,6 +8,7 @@
 #   make gpu-check            on a GPU machine: CUDA tests + Table 1 speed ratios (COMPILE=1 adds torch.compile)
 #   make pretrained           retrain and re-export the reference checkpoints (hours on a CPU)
 #   make notebooks            re-execute the committed notebooks in place (maintainers)
+#   make assignments          student notebooks + autograder zips into runs/assignments/ (otter-grader; ONLY="A1 A3")
 #   make lock                 re-resolve pyproject.toml into requirements-lock.txt
 
 PYTHON  ?= python3
@@ -17,7 +18,7 @@ ONLY    ?=
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup run test gpu-check lab notebooks pretrained lock clean
+.PHONY: setup run test gpu-check lab notebooks pretrained assignments lock clean
 
 setup: $(STAMP)
 
@@ -41,6 +42,9 @@ gpu-check: setup
 
 pretrained: setup
 	$(PY) -m inpaintlib pretrained build $(if $(ONLY),--only $(ONLY),)
+
+assignments: setup
+	$(PY) -m inpaintlib assignments $(if $(ONLY),--only $(ONLY),)
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/

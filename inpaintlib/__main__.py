@@ -18,6 +18,9 @@
                                         and seconds per 80k-image epoch, per model
     gpu-check [--compile]               on a GPU: the CUDA tests, then the Table 1 speed
                                         ratios next to the paper's (make gpu-check)
+    assignments [--only A1 ...] [--grade NOTEBOOK ...]
+                                        build the graded coursework (otter-grader) into
+                                        runs/assignments/, or grade submitted notebooks
 """
 
 from __future__ import annotations
@@ -226,6 +229,72 @@ def _gpu_check(args: argparse.Namespace) -> int:
     return gpu_check.main(compile=args.compile, batch=args.batch, tests=not args.no_tests)
 
 
+def _assignments(args: argparse.Namespace) -> int:
+    from . import coursework
+    from .paths import display_path
+    try:
+        chosen = coursework.resolve(args.only)
+    except ValueError as err:
+        print(f"assignments: {err}", file=sys.stderr)
+        return 2
+    if args.grade:
+        return _grade_assignment(args, chosen)
+    try:
+        built = coursework.build(chosen, out=args.out, check=not args.no_check, threads=args.threads,
+                                 jobs=args.jobs)
+    except coursework.AssignmentCheckError as err:
+        print(f"\nFAILED: {err}", file=sys.stderr)
+        return 1
+    for name, b in built.items():
+        qs = coursework.questions(name)
+        manual = sum(q.points for q in qs if q.manual)
+        checked = (f"solution scores {b.solution_grades.total:g} / {b.solution_grades.possible:g} auto-graded points"
+                   if b.solution_grades else "solution not graded (--no-check)")
+        by_hand = f" ({manual:g} graded by hand)" if manual else ""
+        print(f"\n{name}: {sum(q.points for q in qs):g} points{by_hand}; {checked}")
+        for path in b.files():
+            print(f"  {display_path(path)}")
+    print("\nhand out the student/ notebooks; grade one with: python -m inpaintlib assignments --only A1 "
+          "--grade <submitted notebook>")
+    return 0
+
+
+def _grade_assignment(args: argparse.Namespace, chosen: list[str]) -> int:
+    import csv
+
+    from . import coursework
+    if len(chosen) != 1 or not args.only:
+        print("assignments --grade: name the one assignment the notebooks belong to with --only, e.g. --only A1",
+              file=sys.stderr)
+        return 2
+    name = chosen[0]
+    try:
+        zip_path = coursework.autograder_zip(name, args.out)
+    except FileNotFoundError as err:
+        print(f"assignments --grade: {err}", file=sys.stderr)
+        return 1
+    missing = [nb for nb in args.grade if not Path(nb).is_file()]
+    if missing:
+        print(f"assignments --grade: no such notebook: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    results = coursework.grade_many([(nb, zip_path) for nb in args.grade], jobs=args.jobs, threads=args.threads)
+    rows = []
+    for nb, grades in zip(args.grade, results):
+        print(f"\n{nb}\n" + grades.format(messages=args.messages))
+        rows.append({"notebook": nb, **{q: g.score for q, g in grades.questions.items()}, "total": grades.total})
+    manual = [q for q in coursework.questions(name) if q.manual]
+    if manual:
+        print("\ngraded by hand (read the answers in each notebook): " +
+              ", ".join(f"{q.name} ({q.points:g} points)" for q in manual))
+    if args.csv:
+        with open(args.csv, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        print(f"points per question: {args.csv}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m inpaintlib", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -300,6 +369,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=positive_int, default=40, help="benchmark batch (default 40, the paper's)")
     p.add_argument("--no-tests", action="store_true", help="only the benchmark")
     p.set_defaults(func=_gpu_check)
+
+    p = sub.add_parser("assignments", help="build the graded coursework (otter-grader) or grade submissions",
+                       description="Run otter assign on notebooks/assignments/A*.ipynb: student notebooks and "
+                                   "autograder zips into runs/assignments/<name>/{student,autograder}, each "
+                                   "solution graded with its autograder (no Docker, no PDFs). With --grade: "
+                                   "grade submitted notebooks of one assignment instead.")
+    p.add_argument("--only", nargs="+", metavar="A", help="assignments, e.g. A1 A3 or A1_haar_dwt (default all)")
+    p.add_argument("--out", help="output folder (default runs/assignments/)")
+    p.add_argument("--no-check", action="store_true", help="do not grade the solution notebooks after building")
+    p.add_argument("--jobs", type=positive_int, default=1, help="assignments or notebooks at once (default 1)")
+    p.add_argument("--threads", type=positive_int, default=1, help="CPU threads per notebook kernel (default 1)")
+    p.add_argument("--grade", nargs="+", metavar="NOTEBOOK",
+                   help="grade these submitted notebooks with the built autograder of the --only assignment")
+    p.add_argument("--messages", action="store_true", help="--grade: print the messages of failed tests")
+    p.add_argument("--csv", help="--grade: write the points per question and notebook to this CSV file")
+    p.set_defaults(func=_assignments)
     return parser
 
 

@@ -1,0 +1,300 @@
+"""The graded coursework (``notebooks/assignments/``, :mod:`inpaintlib.coursework`) through
+otter-grader, proving that its tests can fail:
+
+(a) every assignment builds with ``otter assign`` and its solution notebook scores full marks
+    with its own autograder, every auto-graded question included (``coursework.build`` grades it
+    in a fresh kernel and raises otherwise; checked again here);
+(b) every unmodified student notebook, graded like a submission (``otter run``, a fresh
+    kernel), scores zero on every auto-graded question;
+(c) no solution code, written solution or hidden test reaches a student notebook;
+(d) a plausible bug planted in the solution of every question is caught, with the message
+    that names it (these run in this process: ``coursework.run_cells`` + ``run_tests``).
+
+The assignments are built once per session into a temporary folder, two at a time, each
+notebook kernel on one thread; the whole file takes about two minutes on 2 busy CPU cores.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pytest
+
+pytest.importorskip("otter")
+
+from inpaintlib import coursework  # noqa: E402
+
+NAMES = coursework.names()
+
+#: (assignment, question, (text in the solution, the bug), text the failure message must contain)
+BUGS = [
+    ("A1_haar_dwt", "q1_haar_level", ("ll = (a + b + c + d) / 2", "ll = a + b + c + d"),
+     "the factor 1/2 is missing"),
+    ("A1_haar_dwt", "q1_haar_level", ("torch.stack([lh, hl, hh], dim=2)", "torch.stack([hl, lh, hh], dim=2)"),
+     "this is the HL band: the order is LH, HL, HH"),
+    ("A1_haar_dwt", "q2_haar_pyramid", ("return ll, yh", "return ll, yh[::-1]"),
+     "yh is ordered finest first"),
+    ("A1_haar_dwt", "q3_wavemix_block", ("torch.cat([ll, bands.flatten(1, 2)], dim=1)",
+                                         "torch.cat([ll, bands.transpose(1, 2).flatten(1, 2)], dim=1)"),
+     "the sub-bands are stacked band by band"),
+    ("A1_haar_dwt", "q3_wavemix_block", ("training=False, eps=1e-5)", "training=True, eps=1e-5)"),
+     "the BatchNorm used the batch's statistics"),
+    ("A1_haar_dwt", "q3_wavemix_block", ("ll, bands = haar_level(reduced)",
+                                         "from inpaintlib.wavelets import haar_dwt\n"
+                                         "    ll, (bands,) = haar_dwt(reduced)"),
+     "wavemix_block uses inpaintlib.wavelets from the library; the graded code must compute this itself"),
+    ("A2_lama_masks", "q1_strokes", ("length = (10 + rng.integers(max_len)) * scale\n"
+                                     "            width = (5 + rng.integers(max_width)) * scale",
+                                     "length = 10 + rng.integers(max_len)\n"
+                                     "            width = 5 + rng.integers(max_width)"),
+     "did you forget to scale lengths and widths by size / 256?"),
+    ("A2_lama_masks", "q2_boxes", ("x0 = int(rng.integers(m, size - m - w + 1))", "x0 = int(rng.integers(0, size - w + 1))"),
+     "masks have hole pixels in the 4 px margin"),
+    ("A2_lama_masks", "q3_lama_mask", ("    if preset.boxes is not None and rng.random() < preset.box_probability:\n"
+                                       "        b = preset.boxes\n"
+                                       "        return boxes_mask(size, rng, b.min_side, b.max_side, b.margin, b.min_times, b.max_times)\n"
+                                       "    s = preset.strokes\n"
+                                       "    return strokes_mask(",
+                                       "    s, b = preset.strokes, preset.boxes\n"
+                                       "    boxes = boxes_mask(size, rng, b.min_side, b.max_side, b.margin, b.min_times, b.max_times)\n"
+                                       "    return boxes | strokes_mask("),
+     "each mask is one kind, never both"),
+    ("A3_loss_and_metrics", "q1_ssim_map", ('F.pad(t, [size // 2] * 4, mode="reflect")', "F.pad(t, [size // 2] * 4)"),
+     "pad with reflection"),
+    ("A3_loss_and_metrics", "q2_loss", ("return 3 * (1 - ssim) + mae", "return (1 - ssim) + 3 * mae"),
+     "the weights are reversed: 3 x (1 - SSIM) + 1 x MAE"),
+    ("A3_loss_and_metrics", "q3_hole_psnr", ("count = weight.flatten(1).sum(1)\n    mse", "count = mask.flatten(1).sum(1)\n    mse"),
+     "a hole pixel has three channels"),
+    ("A3_loss_and_metrics", "q4_hole_ssim", ("total = (gaussian_ssim_map(pred, target) * weight).flatten(1).sum(1)\n"
+                                             "    return torch.where(count > 0, total / count.clamp_min(1)",
+                                             "total = gaussian_ssim_map(pred, target).flatten(1).mean(1)\n"
+                                             "    return torch.where(count > 0, total"),
+     "average the SSIM map over the hole pixels only"),
+    ("A4_training_step", "q1_optimizers", ("return torch.optim.SGD(params, lr=1e-3, momentum=0.9)",
+                                           "return torch.optim.SGD(params, lr=1e-3)"),
+     "SGD's default momentum is 0"),
+    ("A4_training_step", "q1_optimizers", ('return "sgd" if epoch >= epochs - sgd_epochs else "adamw"',
+                                           'return "sgd" if epoch > epochs - sgd_epochs else "adamw"'),
+     "you switch one epoch late"),
+    ("A4_training_step", "q2_train_step", ("    scaler.step(optimizer)\n    scaler.update()\n    return loss.item()",
+                                           "    optimizer.step()\n    return loss.item()"),
+     "the weights moved 256 times too far"),
+    ("A4_training_step", "q2_train_step", ("    optimizer.zero_grad(set_to_none=True)\n    scaler.scale", "    scaler.scale"),
+     "call optimizer.zero_grad(set_to_none=True) before backward"),
+    ("A4_training_step", "q2_train_step", ("with torch.autocast(masked.device.type, dtype=amp_dtype or torch.float32, "
+                                           "enabled=amp_dtype is not None):", "if True:"),
+     "your step ran in float32"),
+    ("A4_training_step", "q3_fit", ("if name != current:", "if True:"),
+     "the optimizer was created anew every epoch"),
+    ("A5_fourier_convolution", "q1_fourier_unit",
+     [("z = torch.stack([spec.real, spec.imag], dim=2).reshape(n, 2 * c, h, -1)", "z = torch.cat([spec.real, spec.imag], dim=1)"),
+      ("z = z.reshape(n, c, 2, h, -1)\n    return torch.fft.irfft2(torch.complex(z[:, :, 0], z[:, :, 1])",
+       "return torch.fft.irfft2(torch.complex(z[:, :c], z[:, c:])")],
+     "real and imaginary parts are interleaved per channel"),
+    ("A5_fourier_convolution", "q1_fourier_unit", ('s=(h, w), norm="ortho")', 'norm="ortho")'),
+     "pass s=(H, W) to irfft2"),
+    ("A5_fourier_convolution", "q2_spectral_transform", ("F.conv2d(y + fourier_unit(y, ", "F.conv2d(fourier_unit(y, "),
+     "the residual is missing"),
+    ("A5_fourier_convolution", "q3_ffc", ('return F.conv2d(F.pad(x, [1, 1, 1, 1], mode="reflect"), w)',
+                                          "return F.conv2d(x, w, padding=1)"),
+     "the 3x3 convolutions pad with reflection"),
+    ("A6_band_project", "q1_band_masks", ("height = int(rng.integers(min_height, max_height + 1))",
+                                          "height = int(rng.integers(min_height, max_height))"),
+     "rng.integers(low, high) excludes high"),
+    ("A6_band_project", "q2_training", [("step_losses = []\nmodel.train()",
+                                         'step_losses = []\ntorch.save(model.state_dict(), OUT / "model.pt")\nmodel.train()'),
+                                        ('torch.save(model.state_dict(), OUT / "model.pt")\n(OUT', "(OUT")],
+     "model.pt holds the untrained weights"),
+    ("A6_band_project", "q3_evaluation", ('results[name] = {key: float(summary[key]) for key',
+                                          'results[name] = {key: float(summary[key.replace("_hole", "")]) for key'),
+     "this is the whole-image psnr"),
+]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Every assignment built once (solutions graded by the build), two at a time."""
+    out = tmp_path_factory.mktemp("assignments")
+    return coursework.build(out=out, check=True, jobs=2, progress=False)
+
+
+@pytest.fixture(scope="module")
+def student_grades(built):
+    """Every unmodified student notebook graded as a submission, two at a time."""
+    results = coursework.grade_many([(b.student, b.autograder_zip) for b in built.values()], jobs=2)
+    return dict(zip(built, results))
+
+
+def auto_questions(name: str) -> list[str]:
+    return [q.name for q in coursework.questions(name) if not q.manual]
+
+
+def test_sources_are_listed():
+    assert NAMES == ["A1_haar_dwt", "A2_lama_masks", "A3_loss_and_metrics", "A4_training_step",
+                     "A5_fourier_convolution", "A6_band_project"]
+    assert coursework.resolve(["A1", "A6_band_project"]) == ["A1_haar_dwt", "A6_band_project"]
+    with pytest.raises(ValueError, match="unknown assignment 'A9'"):
+        coursework.resolve(["A9"])
+
+
+def test_sources_have_no_outputs():
+    """The committed sources are not executed (no training output, no stale results)."""
+    for name in NAMES:
+        nb = nbformat.read(coursework.ASSIGNMENTS_DIR / f"{name}.ipynb", as_version=4)
+        executed = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+        assert not executed, f"{name}: code cells {executed} have outputs; clear them before committing"
+
+
+def test_every_question_states_its_points():
+    for name in NAMES:
+        nb = nbformat.read(coursework.ASSIGNMENTS_DIR / f"{name}.ipynb", as_version=4)
+        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        for q in coursework.questions(name):
+            label = "point" if q.points == 1 else "points"
+            assert f"({q.points:g} {label}" in text or f"{q.points:g} {label}" in text, \
+                f"{name}: question {q.name} does not state its {q.points:g} points in its prose"
+
+
+def test_instructor_guide_lists_every_assignment_and_its_points():
+    guide = (coursework.ASSIGNMENTS_DIR / "README.md").read_text()
+    for name in NAMES:
+        total = sum(q.points for q in coursework.questions(name))
+        assert name in guide, f"notebooks/assignments/README.md does not mention {name}"
+        row = next((line for line in guide.splitlines() if line.startswith("|") and name in line), "")
+        assert f"| {total:g} |" in row, f"the README's table row for {name} should give its {total:g} points: {row!r}"
+
+
+def test_nbval_does_not_collect_the_sources():
+    """``make test`` runs nbval over notebooks/; the coursework sources are not tutorials
+    (their cells call otter and stop on purpose) and notebooks/conftest.py leaves them out."""
+    import subprocess
+    import sys
+    root = coursework.ASSIGNMENTS_DIR.parent.parent
+    run = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "notebooks"], cwd=root,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    collected = {line.split("::")[0] for line in run.stdout.splitlines() if "::" in line}
+    assert any("01_dwt_token_mixing" in path for path in collected), run.stdout[-2000:]
+    assert not any("assignments" in path for path in collected), sorted(collected)
+
+
+def test_solutions_score_full_marks(built):
+    """(a) The build graded every solution notebook in a fresh kernel; every auto-graded
+    question is there with full marks."""
+    for name, b in built.items():
+        grades = b.solution_grades
+        assert grades is not None
+        assert sorted(grades.questions) == sorted(auto_questions(name)), name
+        for question, g in grades.questions.items():
+            assert g.full and g.possible > 0, f"{name} {question}: {g.score} / {g.possible}\n" + "\n".join(g.failures)
+
+
+def test_build_refuses_a_wrong_solution(tmp_path):
+    """(a) The build's check is strict: a source whose solution fails one hidden test stops
+    the build with that test's message."""
+    source = nbformat.read(coursework.ASSIGNMENTS_DIR / "A1_haar_dwt.ipynb", as_version=4)
+    for cell in source.cells:            # right for 1 to 3 levels, wrong from the fourth on
+        cell.source = cell.source.replace("for _ in range(levels):", "for _ in range(min(levels, 3)):")
+    (tmp_path / "src").mkdir()
+    nbformat.write(source, tmp_path / "src" / "A1_haar_dwt.ipynb")
+    with pytest.raises(coursework.AssignmentCheckError, match="q2_haar_pyramid: 1 / 2") as err:
+        coursework.build(["A1"], out=tmp_path / "out", folder=tmp_path / "src", progress=False)
+    assert "haar_pyramid(x, 4) returned 3 band tensors, expected 4" in str(err.value)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_notebook_scores_zero(student_grades, name):
+    """(b) The notebook as handed out scores nothing, on every auto-graded question."""
+    grades = student_grades[name]
+    assert sorted(grades.questions) == sorted(auto_questions(name))
+    for question, g in grades.questions.items():
+        assert g.score == 0 and g.possible > 0, f"{name} {question} scores {g.score} / {g.possible} unsolved"
+        assert g.failures and all("Test case failed" in f for f in g.failures)
+
+
+def _solution_and_hidden_text(name: str) -> list[str]:
+    """Distinctive lines of the source that must not reach students: solution code, written
+    solutions and hidden tests (minus lines that a public test shares)."""
+    nb = nbformat.read(coursework.ASSIGNMENTS_DIR / f"{name}.ipynb", as_version=4)
+    secret, public, block = [], [], None
+    for cell in nb.cells:
+        first = cell.source.strip().splitlines()[0].strip() if cell.source.strip() else ""
+        if cell.cell_type == "raw":
+            block = {"# BEGIN SOLUTION": "solution", "# BEGIN TESTS": "tests"}.get(first, None if first.startswith("# END") else block)
+            continue
+        lines = [line.strip() for line in cell.source.splitlines()]
+        if block == "solution" and cell.cell_type == "markdown":
+            secret += [line for line in lines if len(line) > 30]
+        elif cell.cell_type == "code" and block != "tests":
+            inside = False
+            for line in lines:
+                if line.endswith("# END SOLUTION"):
+                    inside = False
+                if inside and len(line) >= 12:
+                    secret.append(line)
+                else:
+                    public.append(line)
+                if line.endswith("# BEGIN SOLUTION"):
+                    inside = True
+        elif cell.cell_type == "code" and block == "tests":
+            if first.upper().startswith("# HIDDEN"):
+                secret += [line for line in lines[1:] if len(line) >= 25]
+            else:
+                public += lines
+        else:
+            public.append(cell.source)                          # the prose students read
+    shown = "\n".join(public)
+    return [line for line in secret if line not in shown]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_notebook_has_no_solutions_or_hidden_tests(built, name):
+    """(c) Neither the cells nor the metadata (where otter keeps the public tests) of the
+    student notebook hold solution code, written solutions or hidden tests."""
+    b = built[name]
+    nb = nbformat.read(b.student, as_version=4)
+    text = json.dumps(nb, ensure_ascii=False)
+    text = text + "\n" + "\n".join(c.source for c in nb.cells)
+    tests = nb.metadata["otter"]["tests"]
+    text += "\n" + "\n".join(tests.values())
+    secret = _solution_and_hidden_text(name)
+    assert len(secret) >= 5, f"{name}: found too few solution lines to check ({secret})"
+    leaked = [line for line in secret if line in text]
+    assert not leaked, f"{name}: the student notebook contains {leaked[:3]}"
+    assert "hidden=True" not in "\n".join(tests.values())
+    assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    hidden_names = re.findall(r"^def (test_\w+)", "\n".join(_hidden_sources(name)), flags=re.M)
+    assert hidden_names and not any(h in text for h in hidden_names)
+    assert not (b.folder / "student" / "tests").exists()
+
+
+def _hidden_sources(name: str) -> list[str]:
+    nb = nbformat.read(coursework.ASSIGNMENTS_DIR / f"{name}.ipynb", as_version=4)
+    return [c.source for c in nb.cells if c.cell_type == "code" and c.source.lstrip().upper().startswith("# HIDDEN")]
+
+
+def test_every_auto_graded_question_has_a_planted_bug():
+    planted = {(a, q) for a, q, _, _ in BUGS}
+    missing = [(n, q) for n in NAMES for q in auto_questions(n) if (n, q) not in planted]
+    assert not missing, f"no planted bug for {missing}"
+
+
+@pytest.mark.parametrize("name, question, replace, expected", BUGS,
+                         ids=[f"{a.split('_')[0]}-{q}-{i}" for i, (a, q, _, _) in enumerate(BUGS)])
+def test_planted_bug_is_caught(built, tmp_path, name, question, replace, expected):
+    """(d) The solution with one plausible bug loses points on its question, and the failure
+    message says what the bug is."""
+    import torch
+    b = built[name]
+    threads = torch.get_num_threads()
+    namespace, errors = coursework.run_cells(b.solution, until=question, replace=replace, cwd=tmp_path)
+    assert not errors, errors
+    assert torch.get_num_threads() == threads, "run_cells must leave this process's thread count alone"
+    grades = coursework.run_tests(namespace, b.autograder_zip, [question])
+    g = grades.questions[question]
+    assert g.score < g.possible, f"{name} {question}: the bug was not caught ({g.score} / {g.possible})"
+    messages = grades.messages(question)
+    assert expected in messages, f"{name} {question}: expected {expected!r} in\n{messages}"
+    print(f"\n{name} {question}: {g.score:g} / {g.possible:g}\n{messages}")
