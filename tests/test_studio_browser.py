@@ -41,10 +41,13 @@ DATA = os.environ.get("INPAINT_DATA") or str(REPO_ROOT / "data")
 CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"),
                              os.environ.get("INPAINT_CHROMIUM")) if p), None)
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="needs Chromium: `sudo apt-get install chromium` (Debian/Ubuntu), or set INPAINT_CHROMIUM "
-           "to a Chromium binary; `.ci/run` installs it")
+HOW_TO_INSTALL = ("needs Chromium: `sudo apt-get install chromium` (Debian/Ubuntu), or set INPAINT_CHROMIUM "
+                  "to a Chromium binary; `.ci/run` installs it")
+#: CI sets INPAINT_REQUIRE_BROWSER=1: there a missing Chromium is a failure, never a silent skip.
+REQUIRED = os.environ.get("INPAINT_REQUIRE_BROWSER", "") not in ("", "0")
+if CHROMIUM is None and REQUIRED:
+    pytest.fail(f"INPAINT_REQUIRE_BROWSER is set but the browser test {HOW_TO_INSTALL}", pytrace=False)
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=HOW_TO_INSTALL)
 
 
 def free_port() -> int:
