@@ -281,9 +281,11 @@ class Choice:
     source: str   # reference name, checkpoint path, or classical model name
 
     def load(self, device: str | torch.device = "cpu") -> nn.Module:
-        """The model in eval mode."""
+        """The model in eval mode on ``device`` (``"auto"``: CUDA, then MPS, then the CPU)."""
         from . import models, pretrained
+        from .runtime import choose_device
         from .train import load_checkpoint
+        device = choose_device(device)
         if self.kind == "reference":
             return pretrained.load(self.source, device)
         if self.kind == "run":

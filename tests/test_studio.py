@@ -223,6 +223,7 @@ def test_model_choices_lists_references_runs_and_classical(tmp_path):
     kinds = {c.kind for c in choices.values()}
     assert {"run", "classical"} <= kinds
     assert "quick/wavemix (run)" in choices and choices["telea"].load().__class__.__name__ == "ClassicalInpainting"
+    assert choices["telea"].load("auto").__class__.__name__ == "ClassicalInpainting"   # the profiles' DEVICE
     with pytest.raises(Exception, match="corrupt"):       # an empty file is refused, not unpickled
         choices["quick/wavemix (run)"].load()
 
