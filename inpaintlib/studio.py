@@ -371,16 +371,21 @@ def inpaint(models: Mapping[str, nn.Module], image: Tensor, mask: np.ndarray | T
     return results
 
 
-def results_figure(image: Tensor, mask: np.ndarray, results: Sequence[Result], cell_inches: float = 1.9):
+def results_figure(image: Tensor, mask: np.ndarray, results: Sequence[Result], cell_inches: float = 1.9,
+                   times: bool = True):
     """One row: the original, the masked input (hole black, as the models see it), then
-    every model's result titled with its hole PSNR / SSIM and time."""
+    every model's result titled with its hole PSNR / SSIM and (``times=True``) its time per image.
+
+    Leave the times out of a figure that is saved to ``figures/``: they change from run to run,
+    the scores and pictures do not."""
     import matplotlib.pyplot as plt
 
     from .viz import to_numpy_image
     hole = torch.as_tensor(np.asarray(mask), dtype=torch.float32)
     panels = [("original", image), (f"input: {describe_mask(mask)['coverage']:.1%} hole", image * (1 - hole))]
     for r in results:
-        panels.append((f"{r.label}\n{r.psnr_hole:.1f} dB · SSIM {r.ssim_hole:.2f} · {r.ms:.0f} ms", r.image))
+        timing = f" · {r.ms:.0f} ms" if times else ""
+        panels.append((f"{r.label}\n{r.psnr_hole:.1f} dB · SSIM {r.ssim_hole:.2f}{timing}", r.image))
     fig, axes = plt.subplots(1, len(panels), figsize=(cell_inches * len(panels), cell_inches + 0.5), squeeze=False)
     for ax, (title, img) in zip(axes[0], panels):
         ax.imshow(to_numpy_image(img), interpolation="nearest")

@@ -255,3 +255,13 @@ def test_studio_widget_reacts_to_strokes_clear_and_random():
     assert app.mask.sum() == 0
     with pytest.raises(ValueError, match="unknown model"):
         Studio(size=32, selected=["gpt"])
+
+
+def test_results_figure_titles_leave_out_times_on_request():
+    img, mask = torch.rand(3, 16, 16), np.zeros((16, 16), np.uint8)
+    mask[4:9, 4:9] = 1
+    results = studio.inpaint({"telea": models.build("telea")}, img, mask)
+    titles = {t: [ax.get_title() for ax in studio.results_figure(img, mask, results, times=t).axes]
+              for t in (True, False)}
+    assert titles[True][-1].endswith(" ms") and "ms" not in titles[False][-1]   # committed figures stay stable
+    assert titles[False][-1].startswith("telea\n") and " dB · SSIM " in titles[False][-1]
