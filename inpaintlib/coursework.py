@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from .paths import NOTEBOOKS_DIR, runs_dir
+from .runtime import environ
 
 #: Where the assignment sources live.
 ASSIGNMENTS_DIR = NOTEBOOKS_DIR / "assignments"
@@ -117,8 +118,7 @@ class AssignmentCheckError(RuntimeError):
     autograder (a broken solution or test); the message lists the failed tests."""
 
 
-@contextlib.contextmanager
-def kernel_environment(threads: int = 1, env: Mapping[str, str] | None = None) -> Iterator[None]:
+def kernel_environment(threads: int = 1, env: Mapping[str, str] | None = None) -> contextlib.AbstractContextManager:
     """Environment variables for the notebook kernels that otter starts, restored afterwards:
     ``threads`` CPU threads (``OMP_NUM_THREADS``; the notebooks pass it to
     ``torch.set_num_threads``), no progress bars, this Python's ``bin/`` first on ``PATH``
@@ -129,16 +129,7 @@ def kernel_environment(threads: int = 1, env: Mapping[str, str] | None = None) -
     settings = {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads), "TQDM_DISABLE": "1",
                 "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
                 **dict(env or {})}
-    saved = {k: os.environ.get(k) for k in settings}
-    os.environ.update(settings)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    return environ(settings)
 
 
 @dataclass

@@ -11,7 +11,6 @@ its ``parameters`` cell, and per-notebook overrides under ``notebooks: {"07": {.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import papermill as pm
 import yaml
 
 from .paths import NOTEBOOKS_DIR, runs_dir
+from .runtime import environ
 
 KERNEL = "python3"
 
@@ -95,21 +95,6 @@ def _failure_message(notebook: Path, output: Path, err: Exception) -> str:
 HEADLESS_ENV = {"TQDM_DISABLE": "1", "INPAINT_HEADLESS": "1"}
 
 
-@contextlib.contextmanager
-def _headless():
-    """Set :data:`HEADLESS_ENV` for the kernels started inside, then restore."""
-    previous = {name: os.environ.get(name) for name in HEADLESS_ENV}
-    os.environ.update(HEADLESS_ENV)
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def run_notebooks(profile: str = "quick", only: list[str] | None = None,
                   notebooks_dir: Path = NOTEBOOKS_DIR, output_dir: Path | None = None,
                   progress: bool = True) -> list[NotebookResult]:
@@ -131,7 +116,7 @@ def run_notebooks(profile: str = "quick", only: list[str] | None = None,
               + (" ".join(f"{k}={v!r}" for k, v in params.items()) or "(no parameters)"), flush=True)
         start = time.perf_counter()
         try:
-            with _headless():
+            with environ(HEADLESS_ENV):
                 pm.execute_notebook(str(nb), str(out), parameters=params, kernel_name=KERNEL,
                                     cwd=str(nb.parent), progress_bar=progress, log_output=False)
         except pm.PapermillExecutionError as err:
@@ -153,7 +138,7 @@ def execute_in_place(notebook: Path, timeout: int = 1800) -> float:
                             resources={"metadata": {"path": str(Path(notebook).parent)}})
     start = time.perf_counter()
     try:
-        with _headless():
+        with environ(HEADLESS_ENV):
             client.execute()
     except CellExecutionError as err:
         index = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"

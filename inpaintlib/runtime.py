@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import random
 import sys
+from collections.abc import Iterator, Mapping
 from importlib import metadata
 
 import numpy as np
@@ -16,6 +18,22 @@ REPORTED_PACKAGES = (
     "torch", "pytorch-wavelets", "PyWavelets", "torchmetrics", "numpy",
     "opencv-python-headless", "scikit-image", "matplotlib", "papermill", "nbval",
 )
+
+
+@contextlib.contextmanager
+def environ(settings: Mapping[str, str]) -> Iterator[None]:
+    """Set the environment variables ``settings`` (inherited by the processes started
+    inside, e.g. notebook kernels), then restore each to its old value or remove it."""
+    previous = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def progress_enabled(wanted: bool = True) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -57,3 +59,14 @@ def test_image_grid_accepts_tensors_and_arrays():
     fig = viz.show_rows({"a": torch.rand(2, 3, 8, 8), "b": torch.rand(2, 1, 8, 8)})
     assert len(fig.axes) == 4
     plt.close(fig)
+
+
+def test_environ_sets_then_restores_or_removes(monkeypatch):
+    from inpaintlib.runtime import environ
+    monkeypatch.setenv("INPAINT_TEST_OLD", "before")
+    monkeypatch.delenv("INPAINT_TEST_NEW", raising=False)
+    with pytest.raises(KeyError):
+        with environ({"INPAINT_TEST_OLD": "during", "INPAINT_TEST_NEW": "1"}):
+            assert os.environ["INPAINT_TEST_OLD"] == "during" and os.environ["INPAINT_TEST_NEW"] == "1"
+            raise KeyError("restored even when the body fails")
+    assert os.environ["INPAINT_TEST_OLD"] == "before" and "INPAINT_TEST_NEW" not in os.environ
