@@ -113,7 +113,7 @@ def add_config_flags(parser: argparse.ArgumentParser) -> None:
     for f in dataclasses.fields(TrainConfig):
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
         kind = str(f.type)
-        options = dict(default=argparse.SUPPRESS, help=f"{f.metadata['doc']} (default: {default!r})")
+        options = dict(default=argparse.SUPPRESS, help=f"{f.metadata['doc']} (default: {default!r})".replace("%", "%%"))
         if "choices" in f.metadata:
             options["choices"] = f.metadata["choices"]
         if kind == "bool":

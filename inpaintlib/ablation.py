@@ -62,9 +62,10 @@ def mask_kind(table: str, profile: str) -> str:
 
 
 def row_model_cfg(preset: str, profile: str) -> dict:
-    """Overrides of preset ``preset``'s settings in ``profile`` (narrower, no dropout in quick)."""
+    """Overrides of preset ``preset``'s settings in ``profile`` (narrower, no dropout in quick;
+    zero-filled holes as in the paper)."""
     grid = GRID_PROFILES[profile]
-    cfg = {}
+    cfg = {"fill": "zeros"}                       # the paper's zero-filled holes in every profile
     if grid["width_divisor"] > 1:
         cfg["dim"] = PRESETS["wavemix"][preset]["dim"] // grid["width_divisor"]
     if grid["dropout"] is not None:
@@ -80,7 +81,7 @@ def row_config(table: str, preset: str, profile: str, **overrides) -> TrainConfi
         raise ValueError(f"{table} has rows {presets}, not {preset!r}")
     kind = mask_kind(table, profile)
     settings = {**GRID_PROFILES[profile]["train"], "masks": kind, "val_masks": kind,
-                "model_cfg": row_model_cfg(preset, profile),
+                "model_cfg": row_model_cfg(preset, profile), "augment": "none",   # as the paper
                 "out": str(runs_dir() / "ablations" / profile / table / preset), **overrides}
     return profile_config("wavemix", profile, preset=preset, **settings)
 

@@ -48,7 +48,7 @@ import torch.distributed as dist
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from .data import MaskedImages, first, load_dataset
+from .data import AUGMENTS, MaskedImages, augmented, first, load_dataset
 from .atomic import atomic_write
 from .losses import build_loss
 from .masks import MaskSampler, fixed_masks
@@ -98,6 +98,8 @@ class TrainConfig:
     val_images: int | None = _setting(200, "validation images (None: all)", min=1)
     masks: str = _setting("train", "training masks, drawn on the fly: a LaMa preset, box<k> or square<a>-<b>")
     val_masks: str = _setting("medium", "the fixed validation mask set")
+    augment: str = _setting("none", "training-image augmentation: none, or colour (random channel order, "
+                            "20% grey, 20% inverted; inpaintlib.data.augment)", choices=AUGMENTS)
     epochs: int = _setting(100, "epochs (the paper: 100)", min=1)
     sgd_epochs: int | None = _setting(None, "final epochs on SGD instead of AdamW (None: half, like "
                                       "the paper's 50 of 100)", min=0)
@@ -145,6 +147,14 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
 
+#: How the course profiles train: the holes are presented pre-filled with the push-pull fill
+#: (:mod:`inpaintlib.models.fill`) and the training crops are re-coloured at random
+#: (:mod:`inpaintlib.data.augment`), so that the small models learn to continue the colours
+#: around a hole instead of painting their training photos' palette into it. Both are the
+#: course's additions to the first paper's recipe (notebook 07 shows what each one does);
+#: the ``paper`` profile keeps the paper's zero-filled holes and no augmentation.
+COURSE_RECIPE = dict(model_cfg={"fill": "push_pull"}, augment="colour")
+
 #: The course's training profiles (notebooks 07 and 08 share them).
 #:
 #: * ``quick``: small presets, a few hundred offline crops, a minute on a laptop CPU:
@@ -156,12 +166,12 @@ class TrainConfig:
 #:   SGD at lr 1e-3 barely moves a small model, so the course spends only its last epoch
 #:   there;
 #: * ``paper``: the first paper's settings (STL-10, 100 epochs of which the last 50 on
-#:   SGD, batch 40), for a GPU.
+#:   SGD, batch 40, zero-filled holes, no augmentation), for a GPU.
 PROFILES = {
     "quick": dict(preset="quick", dataset="samples", train_images=192, val_images=100,
-                  epochs=4, sgd_epochs=2, batch=8),
+                  epochs=4, sgd_epochs=2, batch=8, **COURSE_RECIPE),
     "course": dict(preset="quick", dataset="samples", train_images=None, val_images=200,
-                   epochs=10, sgd_epochs=1, batch=16),
+                   epochs=10, sgd_epochs=1, batch=16, **COURSE_RECIPE),
     "paper": dict(preset=None, dataset="stl10", train_images=None, val_images=10_000,
                   epochs=100, sgd_epochs=50, batch=40, workers=4),
 }
@@ -169,8 +179,8 @@ PROFILES = {
 
 def profile_config(model: str, profile: str, **overrides) -> TrainConfig:
     """The :class:`TrainConfig` of ``model`` in a course profile; ``overrides`` change
-    single fields. A model without the profile's preset gets its paper configuration
-    (as in ``bench``).
+    single fields (``model_cfg`` adds to the profile's model settings). A model without the
+    profile's preset gets its paper configuration (as in ``bench``).
 
     The run is saved under ``runs/checkpoints/<profile>/<run name>``, where the run name
     is the model plus every override that changes what is trained (``wavemix``,
@@ -187,6 +197,8 @@ def profile_config(model: str, profile: str, **overrides) -> TrainConfig:
                if k not in RESUMABLE_CHANGES and base.get(k) != v}
     name = "-".join([model, *(f"{k}={_name_part(v)}" for k, v in changed.items())])
     settings = {**PROFILES[profile], "out": str(runs_dir() / "checkpoints" / profile / name), **overrides}
+    # model settings add to the profile's (a new width keeps the profile's hole fill)
+    settings["model_cfg"] = {**PROFILES[profile].get("model_cfg", {}), **overrides.get("model_cfg", {})}
     if settings["preset"] not in PRESETS.get(model, {}):
         settings["preset"] = None
     return TrainConfig(model=model, **settings)
@@ -539,7 +551,8 @@ class Trainer:
         from tqdm import tqdm
         cfg, prog = self.config, self.progress
         batches = epoch_batches(len(self.train_set), cfg.batch, epoch, cfg.seed, self.rank, self.world)
-        data = MaskedImages(self.train_set, MaskSampler(cfg.masks, cfg.size, seed=epoch_seed(cfg.seed, epoch)))
+        seed = epoch_seed(cfg.seed, epoch)
+        data = MaskedImages(augmented(self.train_set, cfg.augment, seed), MaskSampler(cfg.masks, cfg.size, seed=seed))
         loader = DataLoader(data, batch_sampler=batches[prog.steps:], num_workers=cfg.workers,
                             pin_memory=self.device.type == "cuda")
         fmt = torch.channels_last if self.channels_last else torch.contiguous_format

@@ -148,14 +148,72 @@ def test_samples_deterministic_and_split_by_photo():
     torch.testing.assert_close(a[7], b[7], rtol=0, atol=0)
     assert not torch.equal(a[7], c[7])
     assert a[7].shape == (3, 64, 64) and 0 <= a[7].min() and a[7].max() <= 1
-    photos = {s: set(samples.PHOTOS[s]) for s in data.SPLITS}
-    assert not (photos["train"] & photos["val"] or photos["train"] & photos["test"]
-                or photos["val"] & photos["test"])
     for split in data.SPLITS:
         ds = data.load_dataset("samples", split)
         used = {ds.source(i) for i in range(60)}
-        assert used <= photos[split]
+        assert used <= set(samples.PHOTOS[split])
         assert len(ds) == samples.LENGTHS[split]
+
+
+def test_samples_splits_are_disjoint_by_photo_and_by_scene():
+    photos = {s: set(samples.PHOTOS[s]) for s in data.SPLITS}
+    for a, b in (("train", "val"), ("train", "test"), ("val", "test")):
+        assert not photos[a] & photos[b], f"{a} and {b} share photos {photos[a] & photos[b]}"
+        scenes_a = {samples.scene(p) for p in photos[a]}
+        scenes_b = {samples.scene(p) for p in photos[b]}
+        assert not scenes_a & scenes_b, f"{a} and {b} share scenes {scenes_a & scenes_b}"
+    # every photo is used once, and the committed ones are all used
+    listed = [p for s in data.SPLITS for p in samples.PHOTOS[s]]
+    assert len(listed) == len(set(listed))
+    assert set(samples.OPENCV_PHOTOS) <= set(listed)
+
+
+def test_samples_test_split_has_enough_natural_photos():
+    test = samples.PHOTOS["test"]
+    assert len(test) >= 8 and len(samples.PHOTOS["val"]) >= 3
+    assert {"chelsea", "coffee", "astronaut"} <= set(test)        # comparable with earlier versions
+    colour = [p for p in test if _is_colour(samples.load_photo(p))]
+    assert len(colour) >= 8, f"only {colour} are colour photos"
+    # unlike each other: some bright, some dark; some smooth, some textured
+    means = [samples.load_photo(p).mean() for p in test]
+    assert max(means) - min(means) > 60
+    # each test photo has the same number of crops, and each crop says where it comes from
+    ds = data.load_dataset("samples", "test")
+    assert len(ds) % len(test) == 0
+    assert [ds.source(i) for i in range(len(test))] == list(test)
+
+
+def _is_colour(img) -> bool:
+    img = img.astype(float)
+    return float(abs(img[..., 0] - img[..., 1]).mean() + abs(img[..., 1] - img[..., 2]).mean()) > 4
+
+
+def test_committed_photos_are_small_licensed_and_readable():
+    folder = samples.PHOTOS_DIR
+    files = sorted(folder.glob("*.jpg"))
+    assert {f.stem for f in files} == set(samples.OPENCV_PHOTOS)
+    assert sum(f.stat().st_size for f in files) < 6_000_000
+    licence = (folder / "README.md").read_text()
+    assert "Apache-2.0" in licence and "BSD-3-Clause" in licence
+    for name in samples.OPENCV_PHOTOS:
+        assert name in licence
+        img = samples.load_photo(name)
+        assert img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3 and min(img.shape[:2]) >= 300
+
+
+def test_a_damaged_photo_names_the_fix(tmp_path, monkeypatch):
+    bad = tmp_path / "orange.jpg"
+    bad.write_bytes(b"not a jpeg")
+    monkeypatch.setattr(samples, "PHOTOS_DIR", tmp_path)
+    samples.load_photo.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="git checkout -- data/photos/"):
+            samples.load_photo("orange")
+        bad.unlink()
+        with pytest.raises(FileNotFoundError, match="git checkout -- data/photos/"):
+            samples.load_photo("orange")
+    finally:
+        samples.load_photo.cache_clear()
 
 
 def test_auto_falls_back_to_samples_with_notice(tmp_path, capsys):

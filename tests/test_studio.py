@@ -172,6 +172,47 @@ def test_read_image_from_path_and_bytes(tmp_path):
         studio.read_image(tmp_path / "notes.txt", 24)
 
 
+def test_fit_image_whole_and_box_and_grey():
+    img = np.zeros((60, 100, 3), np.uint8)
+    img[:, 20:80] = 255
+    whole = studio.fit_image(img, 30, fit="whole")          # nothing cut: black sides stay
+    assert whole[:, :, 0].max() == 0 and whole[:, :, 15].min() == 1.0
+    box = studio.fit_image(img, 10, fit="box", box=(0, 0, 20))  # the black left strip
+    assert box.max() == 0
+    grey = studio.fit_image(img[..., 0], 30)
+    assert grey.shape == (3, 30, 30)
+    with pytest.raises(ValueError, match="does not lie inside the 60x100 photo"):
+        studio.fit_image(img, 10, fit="box", box=(50, 0, 20))
+    with pytest.raises(ValueError, match=r"needs box=\(top, left, side\)"):
+        studio.fit_image(img, 10, fit="box")
+    with pytest.raises(ValueError, match="fit must be one of"):
+        studio.fit_image(img, 10, fit="stretch")
+
+
+@pytest.mark.parametrize("shape,ext", [((37, 251), ".jpg"), ((900, 640), ".png"), ((5, 7), ".png")])
+def test_read_image_any_size_and_format(tmp_path, shape, ext):
+    rng = np.random.default_rng(1)
+    photo = rng.integers(0, 256, (*shape, 3), dtype=np.uint8)
+    path = tmp_path / f"photo{ext}"
+    cv2.imwrite(str(path), photo)
+    out = studio.read_image(path, 96)
+    assert out.shape == (3, 96, 96) and 0 <= out.min() and out.max() <= 1
+
+
+def test_read_image_grey_alpha_and_16_bit(tmp_path):
+    grey = np.full((40, 50), 128, np.uint8)
+    rgba = np.zeros((40, 50, 4), np.uint8); rgba[..., 2] = 255; rgba[..., 3] = 10
+    deep = np.full((40, 50, 3), 65535, np.uint16)
+    for name, arr in (("g.png", grey), ("a.png", rgba), ("d.png", deep)):
+        cv2.imwrite(str(tmp_path / name), arr)
+    assert torch.allclose(studio.read_image(tmp_path / "g.png", 16), torch.full((3, 16, 16), 128 / 255))
+    assert studio.read_image(tmp_path / "a.png", 16)[0].min() == 1.0          # red, alpha dropped
+    assert studio.read_image(tmp_path / "d.png", 16).min() == 1.0
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    with pytest.raises(ValueError, match="empty.jpg is empty"):
+        studio.read_image(tmp_path / "empty.jpg", 16)
+
+
 def test_png_bytes_zoom_and_masks():
     mask = np.eye(4, dtype=np.uint8)
     decoded = cv2.imdecode(np.frombuffer(studio.png_bytes(mask, zoom=3), np.uint8), cv2.IMREAD_GRAYSCALE)

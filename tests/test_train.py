@@ -260,7 +260,8 @@ def test_train_flags_reach_the_config(monkeypatch, capsys):
     assert (cfg.model, cfg.preset) == ("cnn", "quick")
     assert (cfg.epochs, cfg.sgd_epochs, cfg.batch) == (course["epochs"], course["sgd_epochs"], course["batch"])
     assert (cfg.seed, cfg.weight_decay, cfg.progress, cfg.channels_last) == (3, 0.05, False, "off")
-    assert cfg.model_cfg == {"widths": [8, 8, 8, 8, 8]}
+    assert cfg.model_cfg == {**course["model_cfg"], "widths": [8, 8, 8, 8, 8]}   # adds to the profile's
+    assert cfg.augment == course["augment"] == "colour"
     assert Path(cfg.out).parent.name == "course"             # named by what changes the training
     assert Path(cfg.out).name == "cnn-channels_last=off-model_cfg=widths[8,8,8,8,8]-seed=3-weight_decay=0.05"
     assert main(["train", "--model", "cnn", "--epochs", "4"]) == 0   # no profile: library defaults

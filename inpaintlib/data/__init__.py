@@ -8,7 +8,8 @@ Public API::
     download(name, root=None)      -> fetch, verify and unpack "stl10" or "cifar10"
 
 Modules: :mod:`.download` (resumable, verified downloads and safe extraction),
-:mod:`.stl10`, :mod:`.cifar10`, :mod:`.samples`, :mod:`.datasets`.
+:mod:`.stl10`, :mod:`.cifar10`, :mod:`.samples`, :mod:`.datasets`, :mod:`.augment` (colour
+augmentation of training images).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from ..paths import data_root
 from . import cifar10, stl10
+from .augment import AUGMENTS, ColourAugmented, augmented
 from .datasets import (SPLITS, ImageArrayDataset, MaskedImages, first, fraction_counts, load_dataset,
                        split_indices)
 from .download import (ChecksumError, DatasetNotFoundError, DownloadError, HTTPClientError,
@@ -36,6 +38,6 @@ def download(name: str, root: str | os.PathLike | None = None, progress: bool = 
     return DOWNLOADERS[name](data_root(root), progress=progress)
 
 
-__all__ = ["SPLITS", "ChecksumError", "DatasetNotFoundError", "DownloadError", "HTTPClientError", "first",
+__all__ = ["AUGMENTS", "ColourAugmented", "augmented", "SPLITS", "ChecksumError", "DatasetNotFoundError", "DownloadError", "HTTPClientError", "first",
            "ImageArrayDataset", "MaskedImages", "SampleCrops", "UnsafeArchiveError", "download",
            "fraction_counts", "load_dataset", "read_stl10_bin", "split_indices"]

@@ -1,9 +1,11 @@
-"""``samples``: an offline dataset of random crops from photos shipped inside packages.
+"""``samples``: an offline dataset of random crops from photos that need no download.
 
-scikit-image's wheel carries a handful of photographs and matplotlib's carries one, so
-this dataset works on any machine with no download: the default for the quick
-profile, for CI and for a first look. Each split draws from its own photos, so no photo
-(and no near-duplicate view of it) is in two splits.
+Two sources: the photographs scikit-image and matplotlib ship inside their wheels, and
+twenty natural colour photos from OpenCV's sample data (Debian's ``opencv-doc``), re-encoded
+and committed under ``data/photos/`` with their licence (``data/photos/README.md``). So
+this dataset works on any machine with no download: the default for the quick profile, for
+CI and for a first look. Each split draws from its own photos and no scene is in two
+splits (:data:`SCENES` groups the views of one scene).
 
 Item ``i`` of a split is a square crop of photo ``i % n_photos`` of that split (so every
 photo has the same share of the split, and test metrics can be reported per photo), with
@@ -24,27 +26,59 @@ import torch
 from matplotlib import cbook
 from torch.utils.data import Dataset
 
-#: Source photos of each split: every colour photograph scikit-image (0.26) and
-#: matplotlib ship in their wheels, plus grey photos and textures (repeated over the
-#: three channels) for variety in training. The two motorcycle views show the same
-#: scene, so they share a split. The test split holds three unlike colour photos
-#: (fur, a glossy cup, a portrait with a flag) so per-photo results show the spread.
+from ..paths import REPO_ROOT
+
+#: Where the committed OpenCV sample photos live (part of the repository, not of the data
+#: root: moving ``INPAINT_DATA`` elsewhere does not hide them).
+PHOTOS_DIR = REPO_ROOT / "data" / "photos"
+#: The committed photos (``data/photos/<name>.jpg``), from OpenCV's sample data
+#: (Apache-2.0 AND BSD-3-Clause, see ``data/photos/README.md``).
+OPENCV_PHOTOS = ("aero1", "aloeL", "apple", "baboon", "basketball1", "board", "building", "butterfly",
+                 "chicky_512", "ela_original", "fruits", "graf1", "home", "leuvenA", "messi5", "orange",
+                 "rubberwhale1", "smarties", "squirrel_cls", "stuff")
+#: Source photos of each split. Training: every colour photograph scikit-image (0.26) and
+#: matplotlib ship except the held-out ones, grey photos and textures (repeated over the
+#: three channels) for variety, and twelve natural OpenCV photos (aerial view, plant, baboon,
+#: street, graffiti, dog, circuit board, ...). Validation (what training and tuning look
+#: at): four photos, two of them natural colour photos (a smooth fruit, a dark desk).
+#: Test (never trained or tuned on): nine unlike photos, smooth and textured, bright and
+#: dark: the three of earlier versions first (fur, a glossy cup, a portrait with a flag),
+#: then an orange, sweets on white, a squirrel in leaves, a building, desk objects on grey,
+#: a football player before a crowd.
 PHOTOS: dict[str, tuple[str, ...]] = {
     "train": ("hubble_deep_field", "immunohistochemistry", "motorcycle_left", "motorcycle_right",
-              "retina", "grace_hopper", "brick", "grass", "gravel", "coins", "moon"),
-    "val": ("rocket", "camera"),
-    "test": ("chelsea", "coffee", "astronaut"),
+              "retina", "grace_hopper", "brick", "grass", "gravel", "coins", "moon",
+              "aero1", "aloeL", "baboon", "basketball1", "board", "butterfly", "chicky_512", "fruits",
+              "graf1", "home", "leuvenA", "rubberwhale1"),
+    "val": ("rocket", "camera", "apple", "ela_original"),
+    "test": ("chelsea", "coffee", "astronaut", "orange", "smarties", "squirrel_cls", "building",
+             "stuff", "messi5"),
 }
-#: Number of crops in each split (virtual: crops are cut on demand). The test split is a
-#: multiple of its photo count, so each test photo has exactly 200 crops.
-LENGTHS = {"train": 8000, "val": 500, "test": 600}
+#: Photos that show one scene (views of it); a scene never spans two splits. Every other
+#: photo is a scene of its own.
+SCENES: dict[str, str] = {"motorcycle_left": "motorcycle", "motorcycle_right": "motorcycle"}
+#: Number of crops in each split (virtual: crops are cut on demand). Validation and test
+#: are multiples of their photo counts: 100 crops per photo.
+LENGTHS = {"train": 8000, "val": 400, "test": 900}
+
+
+def scene(name: str) -> str:
+    """The scene photo ``name`` shows (its own name unless listed in :data:`SCENES`)."""
+    return SCENES.get(name, name)
 _SPLIT_IDS = {"train": 0, "val": 1, "test": 2}
 
 
 @functools.lru_cache(maxsize=None)
 def load_photo(name: str) -> np.ndarray:
     """One source photo as uint8 ``(H, W, 3)``, read from the installed packages."""
-    if name == "grace_hopper":
+    if name in OPENCV_PHOTOS:
+        path = PHOTOS_DIR / f"{name}.jpg"
+        if not path.is_file():
+            raise FileNotFoundError(f"photo {name!r} is missing: expected {path}; restore it with "
+                                    f"`git checkout -- data/photos/`")
+        with open(path, "rb") as fh:
+            img = _decode_image(fh)
+    elif name == "grace_hopper":
         with cbook.get_sample_data("grace_hopper.jpg") as fh:
             img = _decode_image(fh)
     elif name in ("motorcycle_left", "motorcycle_right"):
@@ -66,6 +100,9 @@ def _decode_image(fh) -> np.ndarray:
     """Decode a JPEG/PNG file object to uint8 RGB with OpenCV."""
     buf = np.frombuffer(fh.read(), dtype=np.uint8)
     bgr = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise ValueError(f"could not decode {getattr(fh, 'name', 'the file')} as an image (a damaged "
+                         "file? restore it with `git checkout -- data/photos/`)")
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 

@@ -19,10 +19,12 @@ preset, and add one line here.
 | ``convmixer_unet`` | ``UNet`` (unet.py) | paper 2's U-Net + ConvMixer at the bottleneck (892,547) |
 | ``telea``, ``navier_stokes`` | ``ClassicalInpainting`` (classical.py) | OpenCV's classical inpainting, 0 parameters |
 | ``mean_fill`` | ``MeanColourFill`` (classical.py) | each hole filled with the image's mean known colour, 0 parameters |
+| ``push_pull`` | ``PushPullFill`` (classical.py) | each hole filled with a pyramid average of its surroundings (fill.py), 0 parameters |
 
 The contract every model follows is in :mod:`.base`. ``build(name)`` without a preset
 gives the paper's configuration; ``preset=`` picks a named one (``PRESETS[name]``) and
-keyword arguments override single settings.
+keyword arguments override single settings. Every model also takes ``fill`` ("zeros", the
+papers' default, or "push_pull"): how the holes are presented to it (:mod:`.fill`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ import inspect
 from dataclasses import dataclass, field
 
 from .base import InpaintingModel, check_inputs, composite
-from .classical import ClassicalInpainting, MeanColourFill
+from .classical import ClassicalInpainting, MeanColourFill, PushPullFill
+from .fill import FILLS
 from .cnn import CNN_PRESETS, UNetCNN
 from .lama import LAMA_MODEL_PRESETS, LamaFourier
 from .unet import UNET_PRESETS, UNet
@@ -60,7 +63,10 @@ MODELS: dict[str, ModelEntry] = {
     "telea":          ModelEntry(ClassicalInpainting, NO_PRESETS, {"method": "telea"}),
     "navier_stokes":  ModelEntry(ClassicalInpainting, NO_PRESETS, {"method": "navier_stokes"}),
     "mean_fill":      ModelEntry(MeanColourFill, NO_PRESETS),
+    "push_pull":      ModelEntry(PushPullFill, NO_PRESETS),
 }
+#: Settings every model takes besides its class's own (handled by :func:`build`).
+COMMON_SETTINGS = ("fill",)
 
 #: name -> {preset name -> settings}
 PRESETS: dict[str, dict[str, dict]] = {name: entry.presets for name, entry in MODELS.items()}
@@ -75,7 +81,7 @@ def settings_of(name: str) -> list[str]:
     """The keyword arguments ``build(name, ...)`` accepts (the class's, minus the fixed ones)."""
     entry = MODELS[name]
     params = inspect.signature(entry.cls.__init__).parameters
-    return [p for p in params if p != "self" and p not in entry.fixed]
+    return [p for p in params if p != "self" and p not in entry.fixed] + list(COMMON_SETTINGS)
 
 
 def build(name: str, preset: str | None = None, **cfg) -> InpaintingModel:
@@ -94,11 +100,15 @@ def build(name: str, preset: str | None = None, **cfg) -> InpaintingModel:
     unknown = sorted(set(settings) - set(settings_of(name)))
     if unknown:
         raise ValueError(f"model {name!r} has no setting(s) {unknown}; it takes {settings_of(name)}")
+    fill = settings.pop("fill", "zeros")
+    if fill not in FILLS:
+        raise ValueError(f"fill must be one of {list(FILLS)}, got {fill!r}")
     model = entry.cls(**entry.fixed, **settings)
-    model.spec = {"name": name, "preset": preset, **settings}
+    model.fill = fill
+    model.spec = {"name": name, "preset": preset, **settings, **({"fill": fill} if fill != "zeros" else {})}
     return model
 
 
 __all__ = ["InpaintingModel", "MODELS", "ModelEntry", "PRESETS", "build", "check_inputs", "composite", "names",
-           "settings_of", "ClassicalInpainting", "LamaFourier", "MeanColourFill", "UNet", "UNetCNN",
+           "settings_of", "ClassicalInpainting", "FILLS", "LamaFourier", "MeanColourFill", "PushPullFill", "UNet", "UNetCNN",
            "WaveMixInpainting"]

@@ -8,9 +8,10 @@ All models are called the same way::
     pred:   (N, 3, H, W), equal to ``masked`` wherever ``mask == 0``, bit for bit
 
 :class:`InpaintingModel` checks the inputs (shape, channel counts, binary mask, the size
-multiple the architecture needs, finite known pixels in [0, 1]), zeroes the hole pixels of
-``masked`` so no model can see the ground truth through them, calls the subclass's
-:meth:`InpaintingModel.predict`, and composites the prediction into the holes.
+multiple the architecture needs, finite known pixels in [0, 1]), replaces the hole pixels of
+``masked`` (zeros, or a push-pull pre-fill when the model was built with
+``fill="push_pull"``: :mod:`.fill`) so no model can see the ground truth through them, calls
+the subclass's :meth:`InpaintingModel.predict`, and composites the prediction into the holes.
 
 The dtype rule: a model with weights takes images of its weights' dtype (float32 unless
 you converted it with ``.double()`` / ``.half()``); anything else is a ``TypeError`` that
@@ -25,6 +26,8 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
+
+from .fill import present
 
 
 def check_inputs(masked: Tensor, mask: Tensor, multiple: int = 1, model: str = "model",
@@ -97,10 +100,13 @@ class InpaintingModel(nn.Module):
     size_multiple: int = 1
     #: and at least this large (None: ``size_multiple``)
     min_size: int | None = None
+    #: how the holes are presented to :meth:`predict` (:data:`.fill.FILLS`); set by
+    #: ``build(..., fill=...)``
+    fill: str = "zeros"
 
     def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
-        """The raw prediction (N, 3, H, W) from a zero-filled ``masked`` image and a float
-        ``mask`` (N, 1, H, W) of the same dtype."""
+        """The raw prediction (N, 3, H, W) from ``masked`` with its holes zeroed (or
+        pre-filled, see :attr:`fill`) and a float ``mask`` (N, 1, H, W) of the same dtype."""
         raise NotImplementedError
 
     def forward(self, masked: Tensor, mask: Tensor) -> Tensor:
@@ -115,6 +121,6 @@ class InpaintingModel(nn.Module):
         if masked.shape[0] == 0:           # an empty batch: nothing to fill
             return masked.clone()
         hole = mask.bool()
-        masked = masked.masked_fill(hole, 0.0)
+        masked = present(masked, hole, self.fill)
         pred = self.predict(masked, hole.to(masked.dtype))
         return composite(pred, masked, hole)  # under autocast: promoted to masked's dtype

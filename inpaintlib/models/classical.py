@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from .base import InpaintingModel
+from .fill import push_pull_fill
 
 METHODS = {"telea": cv2.INPAINT_TELEA, "navier_stokes": cv2.INPAINT_NS}
 
@@ -56,3 +57,13 @@ class MeanColourFill(InpaintingModel):
         mean = (masked * known).sum(dim=(2, 3), keepdim=True) / count.clamp(min=1.0)
         mean = torch.where(count > 0, mean, torch.full_like(mean, 0.5))   # (N, 3, 1, 1)
         return mean.expand_as(masked)
+
+
+class PushPullFill(InpaintingModel):
+    """The push-pull (pyramid) fill of :mod:`.fill` as a baseline: each hole gets the
+    smoothly blended colour of its nearest known surroundings. Zero parameters, any device,
+    well under a millisecond per 96 px image."""
+
+    @torch.no_grad()
+    def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
+        return push_pull_fill(masked, mask)
