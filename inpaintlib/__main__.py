@@ -202,6 +202,14 @@ def _pretrained(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _recipe_probe(args: argparse.Namespace) -> int:
+    from . import recipe
+    from .paths import display_path
+    result = recipe.run_probe(crops=args.crops, seed=args.seed)
+    print(f"wrote {display_path(recipe.save_probe(result))}")
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     import torch
 
@@ -345,6 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="+", metavar="NAME", help="only these references (default all)")
     p.add_argument("--device", default="auto", help="build: training device (default auto)")
     p.set_defaults(func=_pretrained)
+
+    p = sub.add_parser("recipe-probe", help="measure the course's additions to the training recipe on the "
+                       "validation photos (notebook 07; writes data/recipe/probe.json)")
+    p.add_argument("--crops", type=whole_number(16), default=4000, help="training crops per variant (default 4000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the runs (default 0)")
+    p.set_defaults(func=_recipe_probe)
 
     p = sub.add_parser("bench", help="speed benchmarks")
     p.add_argument("target", choices=["dwt", "models"], help="what to time")

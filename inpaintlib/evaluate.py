@@ -28,7 +28,8 @@ COVERAGE_BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 
 @dataclass
 class EvalResult:
-    """``per_image``: metric name -> (n,) array (plus ``"coverage"``, the hole fraction);
+    """``per_image``: metric name -> (n,) array (plus ``"coverage"``, the hole fraction, and
+    ``"detail"``, how textured the hole's content is: :func:`~inpaintlib.metrics.hole_detail`);
     ``fid``: the FID over the whole set, or None with the reason in ``fid_note``."""
 
     per_image: dict[str, np.ndarray]
@@ -107,6 +108,7 @@ def evaluate(model: nn.Module, dataset: Dataset, batch: int = 40, device: str | 
         pred = pred.float()
         values = metrics.image_metrics(pred, target, mask)
         values["coverage"] = mask.flatten(1).mean(1)
+        values["detail"] = metrics.hole_detail(target, mask)
         if loss_fn is not None:
             values["loss"] = loss_fn(pred, target).detach().reshape(1).expand(len(pred))
         for k, v in values.items():

@@ -160,6 +160,23 @@ def image_metrics(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> d
     return out
 
 
+def hole_detail(target: Tensor, mask: Tensor) -> Tensor:
+    """How much detail the hole hides: the mean gradient magnitude of ``target``'s luminance
+    (0-255 scale, forward differences) over the hole pixels. (N,) float; NaN without a hole.
+
+    Not a quality metric (it does not look at a prediction): a property of each test example,
+    used to split results into smooth holes (a sky, a wall, a fruit's skin) and textured ones
+    (fur, leaves, a crowd), where different methods win."""
+    _check(target, target, mask)
+    luma = (0.299 * target[:, 0] + 0.587 * target[:, 1] + 0.114 * target[:, 2]) * 255    # (N, H, W)
+    gy = torch.zeros_like(luma)
+    gx = torch.zeros_like(luma)
+    gy[:, :-1] = luma[:, 1:] - luma[:, :-1]
+    gx[:, :, :-1] = luma[:, :, 1:] - luma[:, :, :-1]
+    grad = torch.sqrt(gx ** 2 + gy ** 2)[:, None]                                          # (N, 1, H, W)
+    return _mean(grad, (mask > 0.5).to(grad.dtype))
+
+
 # ---------------------------------------------------------------------------------------
 # FID
 # ---------------------------------------------------------------------------------------

@@ -66,10 +66,13 @@ def image_grid(images: Sequence | torch.Tensor | np.ndarray, ncols: int = 8,
 
 
 def show_rows(rows: dict[str, torch.Tensor | np.ndarray], cell_inches: float = 1.3,
-              suptitle: str | None = None) -> plt.Figure:
+              suptitle: str | None = None, col_titles: Sequence[str] | None = None,
+              captions: dict[str, Sequence[str]] | None = None) -> plt.Figure:
     """Named rows of images side by side, e.g. ``{"masked": ..., "pred": ..., "target": ...}``.
 
-    Every value holds the same number of images; the names label the rows.
+    Every value holds the same number of images; the names label the rows. ``col_titles``
+    head the columns (e.g. the source photo); ``captions[row]`` writes one short text under
+    each image of that row (e.g. its score).
     """
     names = list(rows)
     ncols = len(rows[names[0]])
@@ -85,6 +88,10 @@ def show_rows(rows: dict[str, torch.Tensor | np.ndarray], cell_inches: float = 1
                       interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])
+            if captions and name in captions:
+                ax.set_xlabel(captions[name][c], fontsize=7, labelpad=1)
+            if r == 0 and col_titles is not None:
+                ax.set_title(col_titles[c], fontsize=8)
         axes[r, 0].set_ylabel(name, fontsize=9)
     if suptitle:
         fig.suptitle(suptitle)

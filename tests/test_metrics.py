@@ -193,3 +193,17 @@ def test_image_metrics_equal_the_single_metrics():
         fn = getattr(metrics, name)
         torch.testing.assert_close(values[name], fn(pred, target), rtol=0, atol=0)
         torch.testing.assert_close(values[f"{name}_hole"], fn(pred, target, mask), rtol=0, atol=0)
+
+
+def test_hole_detail_separates_smooth_from_textured_holes():
+    from inpaintlib.metrics import hole_detail
+    flat = torch.full((1, 3, 16, 16), 0.4)
+    stripes = flat.clone()
+    stripes[..., ::2] = 0.9                                       # vertical stripes: strong x gradient
+    hole = torch.zeros(1, 1, 16, 16)
+    hole[..., 4:12, 4:12] = 1
+    assert hole_detail(flat, hole).item() == 0
+    assert hole_detail(stripes, hole).item() == pytest.approx(0.5 * 255, rel=1e-5)
+    assert torch.isnan(hole_detail(flat, torch.zeros(1, 1, 16, 16))).all()
+    with pytest.raises(ValueError, match="mask must have shape"):
+        hole_detail(flat, hole[0])
