@@ -338,14 +338,15 @@ class Choice:
 def model_choices(runs: str | os.PathLike | None = None) -> dict[str, Choice]:
     """label -> :class:`Choice`, in the order the studio lists them: the reference
     checkpoints present in ``data/pretrained/``, each ``best.pt`` under
-    ``<runs>/checkpoints/`` (default ``runs/``), then Telea and Navier-Stokes."""
+    ``<runs>/checkpoints/`` (default ``runs/``), then the classical fills: Telea,
+    Navier-Stokes and the push-pull fill the course's networks start from."""
     from . import pretrained
     found = [Choice(f"{name} (reference)", "reference", name) for name in pretrained.available()]
     folder = Path(runs) if runs is not None else runs_dir()
     for ckpt in sorted((folder / "checkpoints").glob("*/*/best.pt")):
         found.append(Choice(f"{ckpt.parent.parent.name}/{ckpt.parent.name} (run)", "run",
                             display_path(ckpt)))
-    found += [Choice("telea", "classical", "telea"), Choice("navier_stokes", "classical", "navier_stokes")]
+    found += [Choice(name, "classical", name) for name in ("telea", "navier_stokes", "push_pull")]
     return {c.label: c for c in found}
 
 

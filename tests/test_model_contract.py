@@ -17,11 +17,11 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inpaintlib.models import PRESETS, build, names
+from inpaintlib.models import CLASSICAL, PRESETS, build, names
 
 FAST = settings(max_examples=8, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-LEARNED = [n for n in names() if n not in ("telea", "navier_stokes", "mean_fill")]
+LEARNED = [n for n in names() if n not in CLASSICAL]
 
 
 @functools.cache

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from inpaintlib.analysis import count_parameters, impulse_response
-from inpaintlib.models import PRESETS, build, names
+from inpaintlib.models import CLASSICAL, PRESETS, build, names
 from inpaintlib.models.lama import FFCResBlock, FourierUnit
 from inpaintlib.models.wavemix import WAVEMIX_PRESETS
 
@@ -22,8 +22,9 @@ SMALL = {
     "telea": {},
     "navier_stokes": {},
     "mean_fill": {},
+    "push_pull": {},
 }
-LEARNED = [n for n in names() if n not in ("telea", "navier_stokes", "mean_fill")]
+LEARNED = [n for n in names() if n not in CLASSICAL]
 
 
 def batch(n=2, size=96, seed=0, coverage=0.3):
@@ -167,7 +168,7 @@ def test_build_errors_name_the_choices():
         build("transformer")
     with pytest.raises(ValueError, match="presets:"):
         build("wavemix", "t9-9")
-    with pytest.raises(ValueError, match=r"model 'cnn' has no setting\(s\) \['depth'\]; it takes \['widths'\]"):
+    with pytest.raises(ValueError, match=r"model 'cnn' has no setting\(s\) \['depth'\]; it takes \['widths', 'fill'\]"):
         build("cnn", depth=3)
     with pytest.raises(ValueError, match="no setting.*'fused'"):      # fixed by the name
         build("unet", fused=True)

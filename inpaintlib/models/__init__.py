@@ -65,6 +65,8 @@ MODELS: dict[str, ModelEntry] = {
     "mean_fill":      ModelEntry(MeanColourFill, NO_PRESETS),
     "push_pull":      ModelEntry(PushPullFill, NO_PRESETS),
 }
+#: The models without weights (nothing to train): the classical baselines.
+CLASSICAL = ("telea", "navier_stokes", "mean_fill", "push_pull")
 #: Settings every model takes besides its class's own (handled by :func:`build`).
 COMMON_SETTINGS = ("fill",)
 
@@ -109,6 +111,6 @@ def build(name: str, preset: str | None = None, **cfg) -> InpaintingModel:
     return model
 
 
-__all__ = ["InpaintingModel", "MODELS", "ModelEntry", "PRESETS", "build", "check_inputs", "composite", "names",
+__all__ = ["CLASSICAL", "InpaintingModel", "MODELS", "ModelEntry", "PRESETS", "build", "check_inputs", "composite", "names",
            "settings_of", "ClassicalInpainting", "FILLS", "LamaFourier", "MeanColourFill", "PushPullFill", "UNet", "UNetCNN",
            "WaveMixInpainting"]
