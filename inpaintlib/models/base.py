@@ -104,6 +104,17 @@ class InpaintingModel(nn.Module):
     #: ``build(..., fill=...)``
     fill: str = "zeros"
 
+    def finish(self, raw: Tensor, masked: Tensor) -> Tensor:
+        """The output of a network whose last layer gives raw values ``raw`` (N, 3, H, W):
+        with zero-filled holes (the papers), an image through a sigmoid; with a pre-filled hole
+        (:mod:`.fill`), a *correction* added to the presented image ``masked``, so the network
+        refines the pre-fill and starts from it (clamped to [0, 1] in eval mode only, so every
+        hole pixel keeps a gradient in training)."""
+        if self.fill == "zeros":
+            return torch.sigmoid(raw)
+        refined = masked + raw
+        return refined if self.training else refined.clamp(0.0, 1.0)
+
     def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
         """The raw prediction (N, 3, H, W) from ``masked`` with its holes zeroed (or
         pre-filled, see :attr:`fill`) and a float ``mask`` (N, 1, H, W) of the same dtype."""

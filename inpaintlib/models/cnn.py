@@ -9,6 +9,7 @@ This module builds exactly that and nothing more::
     up 5..2:   ConvTranspose k3 s2 p1 op1 + BN + ReLU, then cat with the encoder
                feature map of the same size (the U-Net skip)
     up 1:      ConvTranspose k3 s2 p1 op1 -> 3 channels, sigmoid          (N, 3, H, W)
+               (with a pre-filled hole: no sigmoid, added to the pre-fill; base.finish)
 
 The down convolutions have kernel 4 (each output sees its 2x2 cell plus a one-pixel
 ring, as in pix2pix); the transposed ones kernel 3 with output padding 1 (as in LaMa's
@@ -62,6 +63,7 @@ class UNetCNN(InpaintingModel):
         self.up = nn.ModuleList(up)
 
     def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
+        image = masked
         x = torch.cat([masked, mask], dim=1)
         skips = []
         for layer in self.down:
@@ -70,4 +72,4 @@ class UNetCNN(InpaintingModel):
         skips.pop()                                   # the bottleneck is not a skip
         for layer in self.up[:-1]:
             x = torch.cat([layer(x), skips.pop()], dim=1)
-        return torch.sigmoid(self.up[-1](x))
+        return self.finish(self.up[-1](x), image)          # sigmoid, or a correction of the pre-fill

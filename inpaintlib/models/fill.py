@@ -5,7 +5,11 @@ network then has to *invent* the hole's colour from the border alone, and a smal
 trained on few photos learns a palette instead: it paints colours it saw in training into
 photos it has never seen (the course measured this, notebook 08). The course therefore also
 offers to present the holes **pre-filled** with a smooth guess made of the known pixels
-around them, so the network only has to add what the guess lacks (edges, texture).
+around them, and to have the network *refine* that guess: its last layer gives a correction
+that is added to the pre-fill (WaveMix works this way by design, its modules adding to their
+input; the CNN, LaMa and the U-Nets drop their final sigmoid for it:
+:meth:`~.base.InpaintingModel.finish`). The network starts from the guess and only has to add
+what it lacks (edges, texture).
 
 The guess is a *push-pull* fill (Gortler et al. 1996, "The Lumigraph"; also called a
 pyramid or normalised-convolution fill): **pull** averages the known pixels down an image
@@ -18,7 +22,7 @@ scores a higher hole PSNR than OpenCV's Telea (notebook 08 shows it as a baselin
 
 The fill is a model setting (``build("wavemix", fill="push_pull")``), recorded in
 ``model.spec``, and the same for every model of a comparison; ``"zeros"`` is the papers'
-presentation and the default.
+presentation (and output: an image through a sigmoid) and the default.
 """
 
 from __future__ import annotations

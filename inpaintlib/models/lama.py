@@ -21,6 +21,7 @@ The generator (27,048,835 parameters at the paper's size)::
     -> 9 FFC ResNet blocks (two FFC-BN-ReLU each, residual on both parts)
     -> cat local + global -> 3 x [ConvTranspose k3 s2 p1 op1, BN, ReLU]: 512 -> 256 -> 128 -> 64
     -> reflect-pad 3, conv 7x7 64 -> 3, sigmoid                              (N, 3, H, W)
+       (with a pre-filled hole: no sigmoid, added to the pre-fill; base.finish)
 
 FFT runs in float32 even under autocast (cuFFT/pocketfft need it for arbitrary sizes).
 H and W must be divisible by 8 and at least 16.
@@ -161,7 +162,7 @@ class LamaFourier(InpaintingModel):
             ups += [nn.ConvTranspose2d(i, o, 3, stride=2, padding=1, output_padding=1),
                     nn.BatchNorm2d(o), nn.ReLU()]
         self.up = nn.Sequential(*ups)
-        self.head = nn.Sequential(nn.ReflectionPad2d(3), nn.Conv2d(c, 3, 7), nn.Sigmoid())
+        self.head = nn.Sequential(nn.ReflectionPad2d(3), nn.Conv2d(c, 3, 7))   # then sigmoid: self.finish
 
     def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
         x: LocalGlobal = (self.pad(torch.cat([masked, mask], dim=1)), None)
@@ -170,4 +171,4 @@ class LamaFourier(InpaintingModel):
             x = layer(x)
         for block in self.blocks:
             x = block(x)
-        return self.head(self.up(torch.cat(x, dim=1)))
+        return self.finish(self.head(self.up(torch.cat(x, dim=1))), masked)

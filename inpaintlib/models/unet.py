@@ -11,6 +11,7 @@ U-Net (the public Keras code, for 32x32 CIFAR-10 images)::
     dec2: ConvTranspose 3x3 s2 -> 128, ReLU; skip s2 (add or cat); Dropout     (N, 128|256, H/2)
     dec1: ConvTranspose 3x3 s2 -> 64, ReLU; skip s1 (add or cat); Dropout      (N, 64|128, H)
     head: 3x3 conv -> 3, sigmoid                                               (N, 3, H, W)
+          (with a pre-filled hole: no sigmoid, added to the pre-fill; base.finish)
 
 ConvMixer branch: patch conv 3 -> 256 (kernel 2, stride 2), GELU, BN; ``depth`` x
 [depthwise 5x5, GELU, BN, + residual; 1x1 conv, GELU, BN]; average-pool 2 -> (N, 256, H/4).
@@ -104,7 +105,7 @@ class UNet(InpaintingModel):
         self.dec1 = nn.Sequential(
             nn.ConvTranspose2d(wide(w2), w1, 3, stride=2, padding=1, output_padding=1), nn.ReLU())
         self.drop2, self.drop1 = nn.Dropout(dropout), nn.Dropout(dropout)
-        self.head = nn.Sequential(nn.Conv2d(wide(w1), 3, 3, padding=1), nn.Sigmoid())
+        self.head = nn.Sequential(nn.Conv2d(wide(w1), 3, 3, padding=1))   # then sigmoid: self.finish
 
     def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
         x = torch.cat([masked, mask], dim=1) if self.mask_channel else masked
@@ -115,5 +116,5 @@ class UNet(InpaintingModel):
             z = _join(z, self.mixer(x), self.fusion)
         y = self.drop2(_join(self.dec2(z), s2, self.skip))
         y = self.drop1(_join(self.dec1(y), s1, self.skip))
-        return self.head(y)
+        return self.finish(self.head(y), masked)
 
