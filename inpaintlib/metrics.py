@@ -10,7 +10,7 @@ because known pixels are copied exactly and only dilute the error.
 |---|---|---|---|
 | :func:`l1` | mean absolute error on the **0-255** scale | lower | one line |
 | :func:`l2` | mean squared error on the **0-255** scale | lower | one line |
-| :func:`psnr` | dB, ``data_range`` 1 | higher | torchmetrics |
+| :func:`psnr` | dB, ``data_range`` 1, at most 54.2 dB (:data:`PSNR_CEILING_DB`) | higher | torchmetrics |
 | :func:`ssim` | [-1, 1]; Gaussian 11, sigma 1.5, ``data_range`` 1 | higher | torchmetrics |
 | :func:`dice` | the second paper's Dice on intensities | see below | one line |
 
@@ -84,20 +84,28 @@ def l2(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
     return 255**2 * _mean((pred - target).square(), mask)
 
 
-def psnr(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
-    """Peak signal-to-noise ratio per image in dB (``data_range`` 1): (N,).
+#: The highest PSNR reported: an RMS error of half an 8-bit level (0.5 / 255), about 54.2 dB.
+#: The course's images are 8-bit; smaller errors are below their precision and count as
+#: perfect. Without a ceiling an exact fill (a hole in a flat white background, which Telea
+#: fills exactly) scores ``inf``, drops out of a mean, and biases every pooled comparison.
+PSNR_CEILING_DB = 20 * math.log10(2 * 255)
 
-    Identical images give ``inf``. With ``mask``, the mean squared error is taken over the
-    hole pixels only (torchmetrics on each image's hole pixels).
+
+def psnr(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
+    """Peak signal-to-noise ratio per image in dB (``data_range`` 1): (N,), at most
+    :data:`PSNR_CEILING_DB` (identical images score the ceiling, not ``inf``). With ``mask``,
+    the mean squared error is taken over the hole pixels only (torchmetrics on each image's
+    hole pixels); an image without a hole gets NaN.
     """
     pred, target, mask = _check(pred, target, mask)
     if mask is None:
-        return peak_signal_noise_ratio(pred, target, data_range=1.0, reduction="none", dim=(1, 2, 3))
+        out = peak_signal_noise_ratio(pred, target, data_range=1.0, reduction="none", dim=(1, 2, 3))
+        return out.clamp(max=PSNR_CEILING_DB)
     out = torch.full((len(pred),), torch.nan, device=pred.device)
     for i, hole in enumerate(mask.bool()):
         if hole.any():
             out[i] = peak_signal_noise_ratio(pred[i][hole], target[i][hole], data_range=1.0)
-    return out
+    return out.clamp(max=PSNR_CEILING_DB)
 
 
 def ssim_map(pred: Tensor, target: Tensor) -> Tensor:

@@ -15,10 +15,12 @@ TINY = dict(train_images=16, val_images=8, epochs=1, sgd_epochs=0, batch=8, devi
 def test_row_config_follows_the_table():
     cfg = ablation.row_config("table3", "t3-6", "quick")
     assert (cfg.masks, cfg.val_masks, cfg.preset, cfg.size) == ("box6", "box6", "t3-6", 48)
-    assert cfg.model_cfg == {"dim": PRESETS["wavemix"]["t3-6"]["dim"] // 4, "dropout": 0.0}
+    # the paper's recipe in every profile: zero-filled holes, no augmentation
+    assert cfg.model_cfg == {"dim": PRESETS["wavemix"]["t3-6"]["dim"] // 4, "dropout": 0.0, "fill": "zeros"}
+    assert cfg.augment == "none"
     assert cfg.out.endswith("ablations/quick/table3/t3-6")
     full = ablation.row_config("table2", "t2-1", "paper")
-    assert (full.masks, full.model_cfg, full.dataset, full.size) == ("box8", {}, "stl10", 96)
+    assert (full.masks, full.model_cfg, full.dataset, full.size) == ("box8", {"fill": "zeros"}, "stl10", 96)
     with pytest.raises(ValueError, match="rows"):
         ablation.row_config("table2", "t3-1", "quick")
     with pytest.raises(ValueError, match="unknown table"):
