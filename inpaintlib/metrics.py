@@ -10,7 +10,7 @@ because known pixels are copied exactly and only dilute the error.
 |---|---|---|---|
 | :func:`l1` | mean absolute error on the **0-255** scale | lower | one line |
 | :func:`l2` | mean squared error on the **0-255** scale | lower | one line |
-| :func:`psnr` | dB, ``data_range`` 1, at most 54.2 dB (:data:`PSNR_CEILING_DB`) | higher | torchmetrics |
+| :func:`psnr` | dB, ``data_range`` 1; in evaluations at most 54.2 dB (:data:`PSNR_CEILING_DB`) | higher | torchmetrics |
 | :func:`ssim` | [-1, 1]; Gaussian 11, sigma 1.5, ``data_range`` 1 | higher | torchmetrics |
 | :func:`dice` | the second paper's Dice on intensities | see below | one line |
 
@@ -91,21 +91,23 @@ def l2(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
 PSNR_CEILING_DB = 20 * math.log10(2 * 255)
 
 
-def psnr(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
-    """Peak signal-to-noise ratio per image in dB (``data_range`` 1): (N,), at most
-    :data:`PSNR_CEILING_DB` (identical images score the ceiling, not ``inf``). With ``mask``,
-    the mean squared error is taken over the hole pixels only (torchmetrics on each image's
-    hole pixels); an image without a hole gets NaN.
+def psnr(pred: Tensor, target: Tensor, mask: Tensor | None = None, ceiling: float | None = None) -> Tensor:
+    """Peak signal-to-noise ratio per image in dB (``data_range`` 1): (N,).
+
+    Identical images give ``inf`` unless a ``ceiling`` in dB caps the values (the evaluation,
+    :func:`image_metrics`, uses :data:`PSNR_CEILING_DB`). With ``mask``, the mean squared error
+    is taken over the hole pixels only (torchmetrics on each image's hole pixels); an image
+    without a hole gets NaN.
     """
     pred, target, mask = _check(pred, target, mask)
     if mask is None:
         out = peak_signal_noise_ratio(pred, target, data_range=1.0, reduction="none", dim=(1, 2, 3))
-        return out.clamp(max=PSNR_CEILING_DB)
-    out = torch.full((len(pred),), torch.nan, device=pred.device)
-    for i, hole in enumerate(mask.bool()):
-        if hole.any():
-            out[i] = peak_signal_noise_ratio(pred[i][hole], target[i][hole], data_range=1.0)
-    return out.clamp(max=PSNR_CEILING_DB)
+    else:
+        out = torch.full((len(pred),), torch.nan, device=pred.device)
+        for i, hole in enumerate(mask.bool()):
+            if hole.any():
+                out[i] = peak_signal_noise_ratio(pred[i][hole], target[i][hole], data_range=1.0)
+    return out if ceiling is None else out.clamp(max=ceiling)
 
 
 def ssim_map(pred: Tensor, target: Tensor) -> Tensor:
@@ -151,11 +153,16 @@ def dice(pred: Tensor, target: Tensor, mask: Tensor | None = None, eps: float = 
     return torch.where(has_pixels, 2 * inter / total.clamp_min(eps), torch.nan)
 
 
-_FUNCTIONS = {"l1": l1, "l2": l2, "psnr": psnr, "ssim": ssim, "dice": dice}
+def _psnr_capped(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
+    return psnr(pred, target, mask, ceiling=PSNR_CEILING_DB)
+
+
+_FUNCTIONS = {"l1": l1, "l2": l2, "psnr": _psnr_capped, "ssim": ssim, "dice": dice}
 
 
 def image_metrics(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> dict[str, Tensor]:
-    """Every metric per image: ``{"l1": (N,), ..., "dice": (N,)}`` over whole images, plus
+    """Every metric per image: ``{"l1": (N,), ..., "dice": (N,)}`` over whole images (PSNR capped
+    at :data:`PSNR_CEILING_DB`, so exact fills stay in means), plus
     ``"l1_hole"`` ... ``"dice_hole"`` when ``mask`` is given. The SSIM map, the expensive
     part, is computed once and reduced both ways."""
     full = ssim_map(pred, target)

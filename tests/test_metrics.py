@@ -210,13 +210,15 @@ def test_hole_detail_separates_smooth_from_textured_holes():
 
 
 def test_psnr_has_a_ceiling_so_exact_fills_stay_in_the_mean():
-    from inpaintlib.metrics import PSNR_CEILING_DB, psnr
-    img = torch.rand(2, 3, 8, 8)
-    hole = torch.zeros(2, 1, 8, 8)
+    from inpaintlib.metrics import PSNR_CEILING_DB, image_metrics, psnr
+    img = torch.rand(2, 3, 16, 16)
+    hole = torch.zeros(2, 1, 16, 16)
     hole[..., 2:5, 2:5] = 1
     assert PSNR_CEILING_DB == pytest.approx(54.15, abs=0.01)
-    assert torch.equal(psnr(img, img, hole), torch.full((2,), PSNR_CEILING_DB))
-    assert torch.equal(psnr(img, img), torch.full((2,), PSNR_CEILING_DB))
+    assert torch.isinf(psnr(img, img, hole)).all()                     # the plain metric: inf
+    capped = image_metrics(img, img, hole)                              # evaluations: the ceiling
+    assert torch.equal(capped["psnr_hole"], torch.full((2,), PSNR_CEILING_DB))
+    assert torch.equal(capped["psnr"], torch.full((2,), PSNR_CEILING_DB))
     off = img.clone()
     off[..., 2:5, 2:5] += 0.1                                # 20 dB in the hole, below the ceiling
-    torch.testing.assert_close(psnr(off, img, hole), torch.full((2,), 20.0))
+    torch.testing.assert_close(psnr(off, img, hole, ceiling=PSNR_CEILING_DB), torch.full((2,), 20.0))
