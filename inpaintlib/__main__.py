@@ -52,53 +52,34 @@ positive_int, non_negative_int = whole_number(1), whole_number(0)
 
 
 def _download(args: argparse.Namespace) -> int:
-    from .data import DownloadError, download
-    try:
-        folder = download(args.dataset, root=args.root)
-    except DownloadError as err:
-        print(f"download failed: {err}", file=sys.stderr)
-        return 1
+    from .data import download
+    folder = download(args.dataset, root=args.root)
     print(f"{args.dataset} ready in {folder}")
     return 0
 
 
 def _run_notebooks(args: argparse.Namespace) -> int:
-    from . import notebooks as nbr
+    from .tools import notebook_runner as nbr
     folder = Path(args.notebooks_dir) if args.notebooks_dir else nbr.NOTEBOOKS_DIR
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no notebooks folder {folder}; pass --notebooks-dir <folder with NN_*.ipynb>")
     if args.in_place:
         for nb in nbr.list_notebooks(folder, only=args.only):
             print(f"executing {nb.name} in place ...", flush=True)
             print(f"  {nbr.execute_in_place(nb):.1f} s")
         return 0
-    try:
-        results = nbr.run_notebooks(args.profile, only=args.only, notebooks_dir=folder,
-                                    output_dir=Path(args.output) if args.output else None)
-    except nbr.NotebookRunError as err:
-        print(f"\nFAILED: {err}", file=sys.stderr)
-        return 1
+    results = nbr.run_notebooks(args.profile, only=args.only, notebooks_dir=folder,
+                                output_dir=Path(args.output) if args.output else None)
     print("\n" + nbr.format_times(results))
     return 0
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .paths import runs_dir
-    from .runlock import RunLockedError
-    from .train import NonFiniteLossError, TrainConfig, Trainer, profile_config
+    from .train import TrainConfig, Trainer, profile_config
     given = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if hasattr(args, f.name)}
     model = given.pop("model", TrainConfig.model)
-    try:
-        if args.profile:
-            cfg = profile_config(model, args.profile, **given)
-        else:
-            given.setdefault("out", str(runs_dir() / "checkpoints" / (given.get("preset", TrainConfig.preset)
-                                                                      or "paper") / model))
-            cfg = TrainConfig(model=model, **given)
-        result = Trainer(cfg).fit(resume=args.resume)
-    except (NonFiniteLossError, FileExistsError, RunLockedError, ValueError) as err:
-        print(f"train: {err}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    cfg = profile_config(model, args.profile, **given) if args.profile else TrainConfig(model=model, **given)
+    result = Trainer(cfg).fit(resume=args.resume)
     if int(os.environ.get("RANK", "0")) == 0:
         best = result.best
         print(f"done: {cfg.out}/last.pt; best.pt from epoch {best['epoch']} (val SSIM {best['val_ssim']:.4f})")
@@ -144,9 +125,9 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     from .tables import format_table
     from .evaluate import evaluate, masked_split
-    from .atomic import atomic_write
+    from .files.atomic import atomic_write
     from .models import build
-    from .paths import runs_dir
+    from .paths import run_dir
     from .runtime import choose_device
     from .train import load_checkpoint
     device = choose_device(args.device)
@@ -157,7 +138,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         model = build(args.model, args.preset).to(device).eval()
         has_weights = any(True for _ in model.parameters())
         label = f"{args.model} (untrained)" if has_weights else args.model
-        out = Path(args.out or runs_dir() / "eval" / args.model)
+        out = Path(args.out or run_dir("eval", args.model))
     data = masked_split(args.dataset, args.split, args.n, args.masks, args.size)
     result = evaluate(model, data, batch=args.batch, device=device,
                       fid=None if args.fid == "off" else "auto")
@@ -182,8 +163,7 @@ def _pretrained(args: argparse.Namespace) -> int:
     chosen = args.only or pretrained.names()
     unknown = sorted(set(chosen) - set(pretrained.names()))
     if unknown:
-        print(f"pretrained: unknown reference(s) {unknown}; choose from {pretrained.names()}", file=sys.stderr)
-        return 2
+        raise ValueError(f"unknown reference(s) {unknown}; choose from {pretrained.names()}")
     if args.action == "build":
         for name in chosen:
             print(f"== {name}: training with the course profile (resumes if interrupted)", flush=True)
@@ -233,26 +213,17 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _gpu_check(args: argparse.Namespace) -> int:
-    from . import gpu_check
+    from .tools import gpu_check
     return gpu_check.main(compile=args.compile, batch=args.batch, tests=not args.no_tests)
 
 
 def _assignments(args: argparse.Namespace) -> int:
     from . import coursework
     from .paths import display_path
-    try:
-        chosen = coursework.resolve(args.only)
-    except ValueError as err:
-        print(f"assignments: {err}", file=sys.stderr)
-        return 2
+    chosen = coursework.resolve(args.only)
     if args.grade:
         return _grade_assignment(args, chosen)
-    try:
-        built = coursework.build(chosen, out=args.out, check=not args.no_check, threads=args.threads,
-                                 jobs=args.jobs)
-    except coursework.AssignmentCheckError as err:
-        print(f"\nFAILED: {err}", file=sys.stderr)
-        return 1
+    built = coursework.build(chosen, out=args.out, check=not args.no_check, threads=args.threads, jobs=args.jobs)
     for name, b in built.items():
         qs = coursework.questions(name)
         manual = sum(q.points for q in qs if q.manual)
@@ -276,11 +247,7 @@ def _grade_assignment(args: argparse.Namespace, chosen: list[str]) -> int:
               file=sys.stderr)
         return 2
     name = chosen[0]
-    try:
-        zip_path = coursework.autograder_zip(name, args.out)
-    except FileNotFoundError as err:
-        print(f"assignments --grade: {err}", file=sys.stderr)
-        return 1
+    zip_path = coursework.autograder_zip(name, args.out)
     missing = [nb for nb in args.grade if not Path(nb).is_file()]
     if missing:
         print(f"assignments --grade: no such notebook: {', '.join(missing)}", file=sys.stderr)
@@ -303,16 +270,14 @@ def _grade_assignment(args: argparse.Namespace, chosen: list[str]) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m inpaintlib", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _add_download(sub) -> None:
     p = sub.add_parser("download", help="download, verify and unpack a dataset")
     p.add_argument("dataset", choices=["stl10", "cifar10"])
     p.add_argument("--root", help="data folder (default: $INPAINT_DATA or data/)")
     p.set_defaults(func=_download)
 
+
+def _add_run_notebooks(sub) -> None:
     p = sub.add_parser("run-notebooks", help="execute the numbered notebooks with papermill")
     p.add_argument("--profile", default="quick", help="notebooks/profiles/<name>.yaml (default quick)")
     p.add_argument("--only", nargs="+", metavar="NN", help="notebook numbers to run, e.g. 00 03")
@@ -321,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--in-place", action="store_true",
                    help="re-execute the committed notebooks with their defaults and overwrite them")
     p.set_defaults(func=_run_notebooks)
+
+
+def _add_train(sub) -> None:
     p = sub.add_parser("train", help="train a model (checkpoints, resume, AMP, torchrun)",
                        description="Train a model. Every TrainConfig field is a flag with the library's "
                                    "default; --profile starts from a course profile instead.")
@@ -331,6 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_flags(p)
     p.set_defaults(func=_train)
 
+
+def _add_evaluate(sub) -> None:
     p = sub.add_parser("evaluate", help="metrics of a checkpoint or model on a fixed mask set")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--checkpoint", help="a trainer checkpoint (last.pt or best.pt)")
@@ -347,6 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder for the JSON report (default: the checkpoint's folder)")
     p.set_defaults(func=_evaluate)
 
+
+def _add_pretrained(sub) -> None:
     p = sub.add_parser("pretrained", help="list, verify or retrain the reference checkpoints")
     p.add_argument("action", choices=["list", "verify", "build"],
                    help="list/verify: check every file's SHA-256; build: train (course profile) and export")
@@ -354,12 +326,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", help="build: training device (default auto)")
     p.set_defaults(func=_pretrained)
 
+
+def _add_recipe_probe(sub) -> None:
     p = sub.add_parser("recipe-probe", help="measure the course's additions to the training recipe on the "
                        "validation photos (notebook 07; writes data/recipe/probe.json)")
     p.add_argument("--crops", type=whole_number(16), default=4000, help="training crops per variant (default 4000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the runs (default 0)")
     p.set_defaults(func=_recipe_probe)
 
+
+def _add_bench(sub) -> None:
     p = sub.add_parser("bench", help="speed benchmarks")
     p.add_argument("target", choices=["dwt", "models"], help="what to time")
     p.add_argument("--shape", type=positive_int, nargs=4, default=[40, 144, 48, 48], metavar=("N", "C", "H", "W"),
@@ -378,12 +354,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compile", action="store_true", help="models: time torch.compile(model)")
     p.set_defaults(func=_bench)
 
+
+def _add_gpu_check(sub) -> None:
     p = sub.add_parser("gpu-check", help="CUDA tests and the Table 1 speed ratios on a GPU (make gpu-check)")
     p.add_argument("--compile", action="store_true", help="also benchmark with torch.compile")
     p.add_argument("--batch", type=positive_int, default=40, help="benchmark batch (default 40, the paper's)")
     p.add_argument("--no-tests", action="store_true", help="only the benchmark")
     p.set_defaults(func=_gpu_check)
 
+
+def _add_assignments(sub) -> None:
     p = sub.add_parser("assignments", help="build the graded coursework (otter-grader) or grade submissions",
                        description="Run otter assign on notebooks/assignments/A*.ipynb: student notebooks and "
                                    "autograder zips into runs/assignments/<name>/{student,autograder}, each "
@@ -399,12 +379,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--messages", action="store_true", help="--grade: print the messages of failed tests")
     p.add_argument("--csv", help="--grade: write the points per question and notebook to this CSV file")
     p.set_defaults(func=_assignments)
+
+
+#: Each command's parser, in the order ``--help`` lists them.
+COMMANDS = (_add_download, _add_run_notebooks, _add_train, _add_evaluate, _add_pretrained, _add_recipe_probe,
+            _add_bench, _add_gpu_check, _add_assignments)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m inpaintlib", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in COMMANDS:
+        add(sub)
     return parser
 
 
+#: What a user's mistake raises (a bad value, a missing or damaged file, a folder in use, a
+#: failed download, a notebook that failed, a loss that became NaN): the command prints one
+#: line and exits with status 1, never a traceback (``INPAINT_DEBUG=1`` shows it).
+USER_ERRORS = (ValueError, OSError, RuntimeError, FloatingPointError)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; argparse usage errors exit with status 2, other errors return 1."""
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"{args.command}: interrupted", file=sys.stderr)
+        return 130
+    except USER_ERRORS as err:
+        if os.environ.get("INPAINT_DEBUG") == "1":
+            raise
+        message = " ".join(str(err).split()) or type(err).__name__
+        print(f"python -m inpaintlib {args.command}: {message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -18,9 +18,9 @@ import torch
 from . import paper
 from .analysis import count_flops, count_parameters
 from .evaluate import evaluate, masked_split
-from .atomic import atomic_write
+from .files.atomic import atomic_write
 from .models import PRESETS
-from .paths import runs_dir
+from .paths import run_dir
 from .runtime import choose_device
 from .train import TrainConfig, Trainer, comparable_config, load_checkpoint, profile_config
 
@@ -82,7 +82,7 @@ def row_config(table: str, preset: str, profile: str, **overrides) -> TrainConfi
     kind = mask_kind(table, profile)
     settings = {**GRID_PROFILES[profile]["train"], "masks": kind, "val_masks": kind,
                 "model_cfg": row_model_cfg(preset, profile), "augment": "none",   # as the paper
-                "out": str(runs_dir() / "ablations" / profile / table / preset), **overrides}
+                "out": str(run_dir("ablations", profile, table, preset)), **overrides}
     return profile_config("wavemix", profile, preset=preset, **settings)
 
 

@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from . import metrics
 from .data import MaskedImages, first, load_dataset
-from .masks import fixed_masks
+from .masks import coverage, fixed_masks
 from .runtime import progress_enabled
 
 #: LaMa's evaluation masks cover at most 50 % of the image: five 10 % bins.
@@ -107,7 +107,7 @@ def evaluate(model: nn.Module, dataset: Dataset, batch: int = 40, device: str | 
             pred = model(masked, mask)
         pred = pred.float()
         values = metrics.image_metrics(pred, target, mask)
-        values["coverage"] = mask.flatten(1).mean(1)
+        values["coverage"] = coverage(mask)
         values["detail"] = metrics.hole_detail(target, mask)
         if loss_fn is not None:
             values["loss"] = loss_fn(pred, target).detach().reshape(1).expand(len(pred))

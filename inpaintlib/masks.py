@@ -34,10 +34,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .atomic import atomic_write
-from .checksums import CHECKSUMS, read_checksums, write_checksums
+from .arguments import check_whole
+from .files.atomic import atomic_write
+from .files.checksums import CHECKSUMS, read_checksums, write_checksums
 from .paths import data_root
-from .safeload import corrupt_file, describe
+from .files.safeload import corrupt_file, describe
 
 #: LaMa's presets are defined in pixels at this resolution.
 REFERENCE_SIZE = 256
@@ -91,11 +92,6 @@ LAMA_MASK_PRESETS: dict[str, LamaPreset] = {
 
 def _rng(seed: int, index: int) -> np.random.Generator:
     return np.random.default_rng((seed, index))
-
-
-def _check_size(size: int) -> None:
-    if not isinstance(size, (int, np.integer)) or size < 4:
-        raise ValueError(f"mask size must be an integer >= 4, got {size!r}")
 
 
 def draw_strokes(mask: np.ndarray, p: Strokes, scale: float, rng: np.random.Generator) -> None:
@@ -173,7 +169,10 @@ class MaskSampler:
     """
 
     def __init__(self, kind: str, size: int, seed: int = 0, scale: bool = True):
-        _check_size(size)
+        check_whole("mask size", size, 4)
+        check_whole("seed", seed)
+        if not isinstance(kind, str):
+            raise ValueError(f"mask kind must be a string such as 'thick', 'box12' or 'square4-16', got {kind!r}")
         self.kind, self.size, self.seed, self.scale = kind, int(size), seed, scale
         # Plain attributes (no closures) keep the sampler picklable for DataLoader workers.
         self._sides: tuple[int, int] | None = None   # None: a LaMa preset
@@ -225,8 +224,13 @@ def lama_masks(preset: str, size: int, n: int, seed: int = 0, scale: bool = True
     return MaskSampler(preset, size, seed, scale=scale).batch(n)
 
 
-def coverage(masks: np.ndarray) -> np.ndarray:
-    """Hole fraction of each mask: (n, H, W) -> (n,) floats in [0, 1]."""
+def coverage(masks):
+    """Hole fraction of each mask, in [0, 1]: the one place it is computed.
+
+    ``masks``: (n, H, W) or (n, 1, H, W), 1 = hole; a numpy array (or list) gives (n,)
+    float64, a torch tensor gives an (n,) float32 tensor on its device."""
+    if type(masks).__module__.startswith("torch"):
+        return masks.reshape(len(masks), -1).float().mean(1)
     masks = np.asarray(masks)
     return masks.reshape(len(masks), -1).mean(axis=1, dtype=np.float64)
 
@@ -251,7 +255,7 @@ def digest(masks: np.ndarray) -> str:
     return h.hexdigest()
 
 
-def _read_checksums(folder: Path) -> dict[str, str]:
+def mask_checksums(folder: Path) -> dict[str, str]:
     """``{set name: SHA-256}`` from ``folder/SHA256SUMS`` (a malformed line raises
     ``CorruptFileError``; a set without a line is recorded again when next loaded)."""
     return read_checksums(folder / CHECKSUMS,
@@ -272,7 +276,7 @@ def generate_eval_set(kind: str, size: int, n: int, seed: int = 0,
     while filled < n:
         mask = sampler(index)
         index += 1
-        if mask.mean() <= max_coverage:
+        if coverage(mask[None])[0] <= max_coverage:
             out[filled] = mask
             filled += 1
         elif index > 20 * n + 1000:
@@ -325,7 +329,7 @@ def fixed_masks(kind: str, size: int, n: int, seed: int = 0,
     else:
         masks = generate_eval_set(kind, size, n, seed)
     actual = digest(masks)
-    sums = _read_checksums(folder)
+    sums = mask_checksums(folder)
     if name in sums and sums[name] != actual:
         raise ValueError(f"mask set {name}: SHA-256 {actual[:16]}... does not match the recorded "
                          f"{sums[name][:16]}... in {folder / CHECKSUMS}")

@@ -45,6 +45,31 @@ def runs_dir() -> Path:
     return _from_env("INPAINT_RUNS", REPO_ROOT / "runs")
 
 
+def run_dir(kind: str, *names: str) -> Path:
+    """The folder of one training run, the single owner of the run-folder layout:
+    ``<runs>/<kind>/<names...>``. ``kind`` is ``checkpoints`` for trainer runs
+    (``run_dir("checkpoints", "course", "wavemix")``), ``ablations`` for the rows of
+    notebook 09, ``recipe`` for the probe of notebook 07, ``eval`` for
+    ``python -m inpaintlib evaluate``."""
+    if kind not in RUN_KINDS:
+        raise ValueError(f"unknown kind of run {kind!r}; choose one of {list(RUN_KINDS)}")
+    for name in names:
+        if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+            raise ValueError(f"a run-folder name must be one non-empty path component, got {name!r}")
+    return runs_dir().joinpath(kind, *names)
+
+
+#: The kinds of run folder under ``runs/`` (:func:`run_dir`).
+RUN_KINDS = ("checkpoints", "ablations", "recipe", "eval")
+
+
+def trained_runs(runs: str | os.PathLike | None = None) -> list[Path]:
+    """Every trainer run folder ``<runs>/checkpoints/<group>/<name>`` that holds a
+    ``best.pt``, sorted (``runs``: default :func:`runs_dir`)."""
+    folder = Path(runs) if runs is not None else runs_dir()
+    return sorted(p.parent for p in (folder / "checkpoints").glob("*/*/best.pt"))
+
+
 def display_path(path: str | os.PathLike) -> str:
     """``path`` relative to the repository when it lies inside it (``runs/checkpoints/...``),
     otherwise as given: for messages and notebook outputs that should not show where one

@@ -10,9 +10,10 @@ plus the few settings in :data:`REFERENCES`, so every Table 1 model sees the sam
 of training crops (equal budget, as the paper compares at equal epochs). The files live in
 ``data/pretrained/<name>/``:
 
-* ``weights.pt``: ``{"format", "model_spec", "state_dict"}`` with floating-point tensors
-  stored as float16 (half the size; the models run in float32 after loading). Loaded with
-  ``torch.load(..., weights_only=True)``: plain tensors and Python values, never code;
+* ``weights.pt``: a checkpoint in the trainer's format (:mod:`inpaintlib.train.checkpoint`)
+  without the training state, floating-point tensors stored as float16 (half the size; the
+  models run in float32 after loading). Loaded with ``torch.load(..., weights_only=True)``:
+  plain tensors and Python values, never code;
 * ``config.json``: the :class:`~inpaintlib.train.TrainConfig` it was trained with;
 * ``history.csv``: the trainer's per-epoch log (losses, validation metrics, speed).
 
@@ -23,7 +24,6 @@ the command that regenerates it (:func:`regenerate`).
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from pathlib import Path
@@ -31,13 +31,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .atomic import atomic_write
-from .models import build
-from .paths import data_root, runs_dir
-from .checksums import CHECKSUMS, write_checksums
-from .checksums import file_sha256 as sha256
-from .checksums import read_checksums as _read_manifest
-from .safeload import CorruptFileError, corrupt_file, describe, load_torch_file
+from .files.atomic import atomic_write
+from .files.checksums import CHECKSUMS, file_sha256, write_checksums
+from .files.checksums import read_checksums as read_manifest
+from .files.safeload import CorruptFileError
+from .paths import data_root, run_dir
+from .train import checkpoint
 
 #: reference name -> the settings that differ from the ``course`` profile. The Table 1
 #: trio shares everything but the model; ``wavemix_box12`` is the same WaveMix trained
@@ -54,8 +53,6 @@ REFERENCES: dict[str, dict] = {
     "convmixer_unet": dict(model="convmixer_unet", size=32, masks="square4-16",
                            val_masks="square4-16", loss="mse", epochs=2, sgd_epochs=0),
 }
-#: Bumped when the layout of ``weights.pt`` changes.
-FORMAT = 1
 #: The manifest of SHA-256 sums, one ``<sha256>  <name>/<file>`` line per file.
 FILES = ("weights.pt", "config.json", "history.csv")
 #: The command that retrains and re-exports every reference (or one: ``--only NAME``).
@@ -69,7 +66,7 @@ def regenerate(name: str) -> str:
 
 class PretrainedError(CorruptFileError):
     """A reference checkpoint is missing, altered or unreadable (a
-    :class:`~inpaintlib.safeload.CorruptFileError`, so a ``ValueError``)."""
+    :class:`~inpaintlib.files.safeload.CorruptFileError`, so a ``ValueError``)."""
 
 
 def pretrained_dir(root: str | os.PathLike | None = None) -> Path:
@@ -94,7 +91,7 @@ def reference_config(name: str, **overrides):
     _check_name(name)
     settings = dict(REFERENCES[name])
     model = settings.pop("model")
-    settings.setdefault("out", str(runs_dir() / "checkpoints" / "course" / name))
+    settings.setdefault("out", str(run_dir("checkpoints", "course", name)))
     return profile_config(model, "course", **{**settings, **overrides})
 
 
@@ -107,13 +104,9 @@ def read_checksums(root: str | os.PathLike | None = None) -> dict[str, str]:
     """``{"<name>/<file>": sha256}`` from the manifest (empty if there is none)."""
     path = pretrained_dir(root) / CHECKSUMS
     try:
-        return _read_manifest(path, f"restore it with `git checkout -- {path.name}` or regenerate with {REGENERATE}")
+        return read_manifest(path, f"restore it with `git checkout -- {path.name}` or regenerate with {REGENERATE}")
     except CorruptFileError as err:
         raise PretrainedError(str(err)) from None
-
-
-def _write_checksums(sums: dict[str, str], root: str | os.PathLike | None = None) -> None:
-    write_checksums(pretrained_dir(root) / CHECKSUMS, sums)
 
 
 def verify(name: str, root: str | os.PathLike | None = None) -> Path:
@@ -130,7 +123,7 @@ def verify(name: str, root: str | os.PathLike | None = None) -> Path:
         if key not in sums:
             raise PretrainedError(f"{path} has no entry in {pretrained_dir(root) / CHECKSUMS}; "
                                   f"regenerate it with {regenerate(name)}")
-        if sha256(path) != sums[key]:
+        if file_sha256(path) != sums[key]:
             raise PretrainedError(f"{path} is corrupt or was altered: its SHA-256 does not match "
                                   f"{CHECKSUMS}; restore it with `git checkout -- {path}` or "
                                   f"regenerate it with {regenerate(name)}")
@@ -143,24 +136,12 @@ def load(name: str, device: str | torch.device = "cpu", root: str | os.PathLike 
     ``model.spec`` says how it was built; :func:`training_config` and :func:`history`
     give how it was trained.
     """
-    folder = verify(name, root)
-    path = folder / "weights.pt"
-    what = "a reference checkpoint"
-    try:
-        state = load_torch_file(path, what, regenerate(name))   # weights only: tensors, never code
+    path = verify(name, root) / "weights.pt"
+    try:   # weights only: tensors, never code
+        model, _ = checkpoint.read_model(path, "a reference checkpoint", regenerate(name), device)
     except CorruptFileError as err:
         raise PretrainedError(str(err)) from None
-    try:
-        if not isinstance(state, dict) or state.get("format") != FORMAT:
-            raise ValueError(f"expected a dict of format {FORMAT}")
-        spec = dict(state["model_spec"])
-        model = build(spec.pop("name"), **spec)
-        model.load_state_dict({k: v.float() if v.is_floating_point() else v
-                               for k, v in state["state_dict"].items()})
-    except Exception as err:  # wrong keys, shapes that do not fit the architecture
-        raise PretrainedError(str(corrupt_file(path, what, f"regenerate it with: {regenerate(name)}",
-                                               describe(err)))) from None
-    return model.to(device).eval()
+    return model
 
 
 def training_config(name: str, root: str | os.PathLike | None = None) -> dict:
@@ -187,28 +168,24 @@ def crops_seen(name: str, root: str | os.PathLike | None = None) -> int:
     return cfg["epochs"] * (n // cfg["batch"]) * cfg["batch"]
 
 
-def export(name: str, checkpoint: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
+def export(name: str, checkpoint_path: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
     """Write reference ``name`` from a trainer checkpoint (``best.pt``): float16 weights,
     ``config.json`` and ``history.csv`` from the checkpoint's folder, and their SHA-256
     sums in the manifest. Every file is written atomically."""
-    from .train import load_checkpoint
     _check_name(name)
-    checkpoint = Path(checkpoint)
-    model, state = load_checkpoint(checkpoint, "cpu")
-    weights = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
-    buffer = io.BytesIO()
-    torch.save({"format": FORMAT, "model_spec": dict(model.spec), "state_dict": weights}, buffer)
+    checkpoint_path = Path(checkpoint_path)
+    model, state = checkpoint.load_checkpoint(checkpoint_path, "cpu")
     folder = pretrained_dir(root) / name
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write(folder / "weights.pt", lambda fh: fh.write(buffer.getvalue()))
+    checkpoint.save(folder / "weights.pt", checkpoint.model_state(model, half=True))
     config = json.dumps({k: v for k, v in state["config"].items() if k not in ("out", "device", "progress")},
                         indent=2).encode()
     atomic_write(folder / "config.json", lambda fh: fh.write(config))
-    source = checkpoint.parent / "history.csv"
+    source = checkpoint_path.parent / "history.csv"
     atomic_write(folder / "history.csv", lambda fh: fh.write(source.read_bytes()))
     sums = read_checksums(root)
-    sums.update({f"{name}/{f}": sha256(folder / f) for f in FILES})
-    _write_checksums(sums, root)
+    sums.update({f"{name}/{f}": file_sha256(folder / f) for f in FILES})
+    write_checksums(pretrained_dir(root) / CHECKSUMS, sums)
     return folder
 
 

@@ -26,12 +26,12 @@ from pathlib import Path
 
 import torch
 
-from .atomic import atomic_write
+from .files.atomic import atomic_write
 from .data import MaskedImages, first, load_dataset
 from .evaluate import evaluate
 from .masks import fixed_masks
 from .models import build
-from .paths import REPO_ROOT, runs_dir
+from .paths import REPO_ROOT, run_dir
 from .train import TrainConfig, Trainer, load_checkpoint
 
 #: name -> (fill, augment): the paper's recipe, then one addition, then both.
@@ -57,7 +57,7 @@ def probe_config(variant: str, crops: int = 4000, seed: int = 0,
         raise ValueError(f"crops must be a whole number >= 16 (one batch), got {crops!r}")
     fill, augment = VARIANTS[variant]
     index = list(VARIANTS).index(variant)
-    out = out or runs_dir() / "recipe" / f"crops{crops}-seed{seed}" / f"variant{index}"
+    out = out or run_dir("recipe", f"crops{crops}-seed{seed}", f"variant{index}")
     return TrainConfig(model="wavemix", preset="quick", model_cfg={"fill": fill}, augment=augment,
                        dataset="samples", train_images=crops, val_images=48, epochs=1, sgd_epochs=0,
                        batch=16, seed=seed, progress=False, out=str(out))

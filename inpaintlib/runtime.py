@@ -36,6 +36,16 @@ def environ(settings: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+#: Set to "1" by `make run` / `make test` (papermill, nbval): notebook 11 then shows static
+#: results for a default mask instead of waiting for a mouse.
+HEADLESS_VAR = "INPAINT_HEADLESS"
+
+
+def headless() -> bool:
+    """True when a notebook runs without a person at the keyboard (``$INPAINT_HEADLESS=1``)."""
+    return os.environ.get(HEADLESS_VAR) == "1"
+
+
 def progress_enabled(wanted: bool = True) -> bool:
     """Whether to draw tqdm progress bars: ``wanted``, unless ``$TQDM_DISABLE`` is set
     (the notebook runner and nbval set it, so no bar ends up in an executed notebook)."""

@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .atomic import atomic_write
+from .files.atomic import atomic_write
 from .paths import figures_dir
 
 

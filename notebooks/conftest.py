@@ -6,7 +6,7 @@ checkpoints go there and ``git status`` stays clean (the committed figures are r
 by ``make notebooks`` / ``make run``, not by tests). ``TQDM_DISABLE`` keeps progress bars
 out of the outputs nbval compares; ``INPAINT_HEADLESS`` makes notebook 11 show static results
 instead of its widget. The coursework sources under ``assignments/`` are not tutorials: their
-own tests (``tests/test_assignments.py``) run them through otter-grader.
+own tests (``tests/test_coursework.py``) run them through otter-grader.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import torch
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -105,3 +106,18 @@ def committed_masks(tmp_path):
     source = Path(__file__).resolve().parents[1] / "data" / "masks"
     shutil.copytree(source, tmp_path / "data" / "masks")
     return tmp_path / "data" / "masks"
+
+
+class TinyFeatures(torch.nn.Module):
+    """A small fixed feature extractor for FID tests: per-channel statistics of 4x4
+    average-pooled images (12 features)."""
+
+    def forward(self, x):
+        p = torch.nn.functional.avg_pool2d(x.float(), 4)
+        return torch.cat([p.mean((2, 3)), p.std((2, 3)), p[:, :, ::3, ::3].flatten(2).mean(2),
+                          p.amax((2, 3))], 1).double()
+
+
+@pytest.fixture
+def tiny_features() -> TinyFeatures:
+    return TinyFeatures()

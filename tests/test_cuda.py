@@ -115,4 +115,4 @@ def test_ddp_over_nccl_with_torchrun(tmp_path):
     state = torch.load(tmp_path / "run" / "last.pt", weights_only=True)
     rank0 = torch.load(tmp_path / "rank0.pt", weights_only=True)
     assert state["history"][-1]["epoch"] == 2
-    assert all(torch.equal(state["model"][k].cpu(), v.cpu()) for k, v in rank0.items())
+    assert all(torch.equal(state["state_dict"][k].cpu(), v.cpu()) for k, v in rank0.items())

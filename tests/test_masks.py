@@ -76,8 +76,12 @@ def test_unknown_kinds_and_bad_sizes_are_clear():
         M.MaskSampler("huge", 96)
     with pytest.raises(ValueError, match="box side"):
         M.box_masks(32, 40, 1)
-    with pytest.raises(ValueError, match="integer >= 4"):
+    with pytest.raises(ValueError, match="mask size must be >= 4, got 2"):
         M.lama_masks("thin", 2, 1)
+    with pytest.raises(ValueError, match=r"seed must be a whole number, got None \(NoneType\)"):
+        M.lama_masks("thin", 32, 1, seed=None)
+    with pytest.raises(ValueError, match=r"mask size must be a whole number >= 4, got 32.0"):
+        M.MaskSampler("thin", 32.0)
 
 
 def test_fixed_masks_saved_checksummed_and_reloaded(tmp_path):

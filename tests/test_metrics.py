@@ -64,7 +64,6 @@ from skimage.metrics import peak_signal_noise_ratio as sk_psnr  # noqa: E402
 from skimage.metrics import structural_similarity as sk_ssim  # noqa: E402
 
 from inpaintlib import metrics  # noqa: E402
-from inpaintlib.evaluate import evaluate  # noqa: E402
 
 
 def image_pair(n: int = 3, side: int = 40, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -130,23 +129,13 @@ def test_image_metrics_has_whole_and_hole_variants():
         metrics.l1(pred, target, mask[:, :, :20])
 
 
-class TinyFeatures(torch.nn.Module):
-    """A small fixed feature extractor: per-channel means and standard deviations of
-    4x4 average-pooled images (12 features)."""
-
-    def forward(self, x):
-        p = torch.nn.functional.avg_pool2d(x.float(), 4)
-        return torch.cat([p.mean((2, 3)), p.std((2, 3)), p[:, :, ::3, ::3].flatten(2).mean(2),
-                          p.amax((2, 3))], 1).double()
-
-
-def test_fid_path_with_a_small_feature_extractor():
+def test_fid_path_with_a_small_feature_extractor(tiny_features):
     gen = torch.Generator().manual_seed(0)
     real = torch.rand(64, 3, 32, 32, generator=gen)
-    same = metrics.make_fid(TinyFeatures(), image_size=32)
+    same = metrics.make_fid(tiny_features, image_size=32)
     same.update(real, real=True)
     same.update(real, real=False)
-    shifted = metrics.make_fid(TinyFeatures(), image_size=32)
+    shifted = metrics.make_fid(tiny_features, image_size=32)
     shifted.update(real, real=True)
     shifted.update((real * 0.6 + 0.3), real=False)
     assert abs(float(same.compute())) < 1e-6
@@ -159,27 +148,6 @@ def test_inception_fid_says_why_it_cannot_run():
         pytest.skip("torch-fidelity is installed here")
     with pytest.raises(metrics.FIDUnavailable, match="torch-fidelity"):
         metrics.make_fid()
-
-
-def test_evaluate_reports_metrics_fid_and_coverage_bins():
-    from torch.utils.data import TensorDataset
-
-    from inpaintlib.models import build
-    gen = torch.Generator().manual_seed(0)
-    target = torch.rand(12, 3, 32, 32, generator=gen)
-    mask = torch.zeros(12, 1, 32, 32)
-    for i in range(12):
-        mask[i, :, : 2 + i, : 2 + i] = 1          # coverage 0.4 % .. 17.6 %
-    data = TensorDataset(target * (1 - mask), mask, target)
-    result = evaluate(build("telea"), data, batch=5, fid=TinyFeatures(), progress=False)
-    assert result.per_image["ssim"].shape == (12,)
-    assert result.fid is not None and result.fid > 0
-    bins = result.by_coverage()
-    assert sum(row["images"] for row in bins) == 12
-    assert [row["images"] for row in bins][:2] == [9, 3]          # sides 2-10 px vs 11-13 px
-    assert result.summary["l1"] == pytest.approx(result.per_image["l1"].mean())
-    auto = evaluate(build("telea"), data, batch=6, fid="auto", progress=False)
-    assert (auto.fid is None) == ("torch-fidelity" in auto.fid_note or "could not" in auto.fid_note)
 
 
 def test_image_metrics_equal_the_single_metrics():

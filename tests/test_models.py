@@ -177,8 +177,18 @@ def test_build_errors_name_the_choices():
 def test_build_does_not_hide_errors_raised_by_a_constructor():
     with pytest.raises(ValueError, match="skip and fusion must be one of"):
         build("unet", skip="multiply")
-    with pytest.raises(TypeError):                                   # a real bug stays a TypeError
-        build("wavemix", dim="wide")
+    with pytest.raises(ValueError, match="dim must be a multiple of 4, got 30"):
+        build("wavemix", dim=30)
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"dim": "32"}, r"setting dim must be a whole number \(like 128\), got '32' \(str\)"),
+    ({"dim": 32.0}, r"setting dim must be a whole number"),
+    ({"dim": True}, r"setting dim must be a whole number"),
+])
+def test_build_checks_setting_types_up_front(settings, message):
+    with pytest.raises(ValueError, match=message):
+        build("wavemix", **settings)
 
 
 @pytest.mark.parametrize("name", names())

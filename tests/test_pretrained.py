@@ -11,8 +11,7 @@ import pytest
 import torch
 
 from inpaintlib import pretrained, train
-from inpaintlib.data import samples
-from inpaintlib.evaluate import EvalResult
+from inpaintlib.files import CHECKSUMS, file_sha256, write_checksums
 from inpaintlib.models import build
 from inpaintlib.viz import to_numpy_image
 
@@ -83,10 +82,10 @@ def test_a_rewritten_file_with_a_matching_checksum_is_still_read_safely(tiny_che
             return (Path.touch, (tmp_path / "pwned",))
 
     import pickle
-    (folder / "weights.pt").write_bytes(pickle.dumps({"format": 1, "x": Evil()}, protocol=2))
+    (folder / "weights.pt").write_bytes(pickle.dumps({"format": 2, "x": Evil()}, protocol=2))
     sums = pretrained.read_checksums(tmp_path)
-    sums["wavemix/weights.pt"] = pretrained.sha256(folder / "weights.pt")
-    pretrained._write_checksums(sums, tmp_path)
+    sums["wavemix/weights.pt"] = file_sha256(folder / "weights.pt")
+    write_checksums(pretrained.pretrained_dir(tmp_path) / CHECKSUMS, sums)
     with pytest.raises(pretrained.PretrainedError, match="is corrupt or not a reference checkpoint"):
         pretrained.load("wavemix", root=tmp_path)
     assert not (tmp_path / "pwned").exists()
@@ -164,26 +163,6 @@ def test_mean_fill_uses_the_known_pixels_only():
     torch.testing.assert_close(out[:, :, 0, 0], expected)
     torch.testing.assert_close(out[:, :, 4:], img[:, :, 4:], rtol=0, atol=0)
     assert torch.equal(build("mean_fill")(img, torch.ones(2, 1, 8, 8)), torch.full_like(img, 0.5))
-
-
-def test_uint8_masks_are_drawn_white_not_black():
-    mask = np.zeros((4, 4), np.uint8)
-    mask[1:3, 1:3] = 1
-    assert to_numpy_image(mask).max() == 1.0
-    photo = np.full((4, 4, 3), 255, np.uint8)
-    assert to_numpy_image(photo).max() == 1.0
-
-
-def test_by_group_and_balanced_test_photos():
-    result = EvalResult({"coverage": np.array([0.1, 0.2, 0.3, 0.4]), "psnr": np.array([1.0, 2.0, 3.0, 5.0])})
-    rows = result.by_group(["a", "b", "a", "b"], "photo")
-    assert rows == [{"photo": "a", "images": 2, "psnr": 2.0}, {"photo": "b", "images": 2, "psnr": 3.5}]
-    with pytest.raises(ValueError, match="3 group labels for 4 images"):
-        result.by_group(["a", "b", "a"])
-    test = samples.SampleCrops("test")
-    counts = {p: sum(test.source(i) == p for i in range(len(test))) for p in samples.PHOTOS["test"]}
-    assert set(counts.values()) == {len(test) // len(samples.PHOTOS["test"])}
-    assert test.source(4) == samples.crop("test", 4, 96, 0)[1]
 
 
 def test_table1_references_continue_the_colours_of_unseen_photos():

@@ -16,7 +16,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inpaintlib import models, studio
+from inpaintlib import models, runtime, studio
 
 SIZE = 32
 coord = st.floats(-8, SIZE + 8, allow_nan=False)
@@ -117,7 +117,7 @@ def test_paint_checks_its_base_mask_and_leaves_it_unchanged():
         studio.paint([], SIZE, base * 255)
     with pytest.raises(ValueError, match=r"\(32, 32\)"):
         studio.paint([], SIZE, np.zeros((8, 8), np.uint8))
-    with pytest.raises(ValueError, match="positive whole number"):
+    with pytest.raises(ValueError, match="mask size must be >= 1, got 0"):
         studio.paint([], 0)
 
 
@@ -270,10 +270,10 @@ def test_model_choices_lists_references_runs_and_classical(tmp_path):
 
 
 def test_headless_flag(monkeypatch):
-    monkeypatch.setenv(studio.HEADLESS_ENV, "1")
-    assert studio.headless()
-    monkeypatch.delenv(studio.HEADLESS_ENV)
-    assert not studio.headless()
+    monkeypatch.setenv(runtime.HEADLESS_VAR, "1")
+    assert runtime.headless()
+    monkeypatch.delenv(runtime.HEADLESS_VAR)
+    assert not runtime.headless()
 
 
 # ---------------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ def test_headless_flag(monkeypatch):
 # ---------------------------------------------------------------------------------------
 
 def test_studio_widget_reacts_to_strokes_clear_and_random():
-    from inpaintlib.studio_widget import Studio
+    from inpaintlib.studio.widget import Studio
     app = Studio(size=32, selected=["telea", "navier_stokes"], split="test", index=0)
     assert "hole 0 px" in app.status.value and len(app.results.children) == 2
     before = [r.image.clone() for r in app.last_results]

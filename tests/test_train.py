@@ -12,7 +12,9 @@ import pytest
 import torch
 
 from inpaintlib import train as train_mod
-from inpaintlib.train import (PROFILES, NonFiniteLossError, TrainConfig, Trainer, epoch_batches,
+from inpaintlib.files import CorruptFileError, RunLock, RunLockedError
+from inpaintlib.files.lock import HOLDER_NAME
+from inpaintlib.train import (PROFILES, NonFiniteLossError, TrainConfig, Trainer, checkpoint, epoch_batches,
                               load_checkpoint, resolve_amp)
 
 pytestmark = pytest.mark.usefixtures("committed_masks")
@@ -107,7 +109,7 @@ def test_existing_run_needs_resume_and_the_same_config(tmp_path):
 
 def test_interrupted_checkpoint_write_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
     cfg = config(tmp_path, epochs=2, sgd_epochs=0)
-    real_write = train_mod.atomic_write
+    real_write = checkpoint.atomic_write
     calls = []
 
     def failing_write(path, write):
@@ -121,13 +123,13 @@ def test_interrupted_checkpoint_write_leaves_the_previous_checkpoint(tmp_path, m
         if Path(path).name == "last.pt":
             calls.append(path)
         return real_write(path, write)
-    monkeypatch.setattr(train_mod, "atomic_write", failing_write)
+    monkeypatch.setattr(checkpoint, "atomic_write", failing_write)
     with pytest.raises(KeyboardInterrupt):
         Trainer(cfg).fit()
     model, state = load_checkpoint(tmp_path / "run" / "last.pt")
     assert state["epoch"] == 1
     assert [p.name for p in (tmp_path / "run").iterdir() if p.name.endswith(".tmp")] == []
-    monkeypatch.setattr(train_mod, "atomic_write", real_write)
+    monkeypatch.setattr(checkpoint, "atomic_write", real_write)
     assert len(Trainer(cfg).fit(resume=True).history) == 2
 
 
@@ -163,6 +165,23 @@ def test_config_errors():
         TrainConfig(masks="circles")
     with pytest.raises(ValueError, match="amp"):
         TrainConfig(amp="fp8")
+    with pytest.raises(ValueError, match=r"batch must be >= 1"):
+        TrainConfig(batch=0)
+    with pytest.raises(ValueError, match=r"epochs must be int, got '3' \(str\)"):
+        TrainConfig(epochs="3")
+    with pytest.raises(ValueError, match=r"train_images must be int or None"):
+        TrainConfig(train_images=2.5)
+    with pytest.raises(ValueError, match=r"progress must be bool"):
+        TrainConfig(progress=1)
+    assert TrainConfig(lr=1).lr == 1                     # an int is a fine float
+    with pytest.raises(ValueError, match=r"unknown training setting\(s\) \['epoch'\]"):
+        train_mod.profile_config("cnn", "quick", epoch=3)
+
+
+def test_the_default_output_folder_is_per_model():
+    from inpaintlib.paths import run_dir
+    assert Path(TrainConfig(model="cnn").out) == run_dir("checkpoints", "quick", "cnn")
+    assert Path(TrainConfig(model="lama", preset=None).out) == run_dir("checkpoints", "paper", "lama")
 
 
 def test_two_process_ddp_on_cpu_keeps_identical_weights(tmp_path):
@@ -176,7 +195,7 @@ def test_two_process_ddp_on_cpu_keeps_identical_weights(tmp_path):
     r1 = torch.load(tmp_path / "rank1.pt", weights_only=True)
     assert_same_weights(r0, r1)
     state = torch.load(tmp_path / "run" / "last.pt", weights_only=True)
-    assert_same_weights(state["model"], r0)
+    assert_same_weights(state["state_dict"], r0)
     assert state["history"][-1]["epoch"] == 2
 
 
@@ -266,3 +285,48 @@ def test_train_flags_reach_the_config(monkeypatch, capsys):
     assert Path(cfg.out).name == "cnn-channels_last=off-model_cfg=widths[8,8,8,8,8]-seed=3-weight_decay=0.05"
     assert main(["train", "--model", "cnn", "--epochs", "4"]) == 0   # no profile: library defaults
     assert (seen[1].epochs, seen[1].sgd_epochs, seen[1].batch, seen[1].preset) == (4, 2, 40, "quick")
+
+
+# -- one trainer per folder, damaged checkpoints -----------------------------------------
+def test_a_second_trainer_is_refused_and_writes_nothing(tmp_path):
+    with RunLock(tmp_path / "run"):
+        with pytest.raises(RunLockedError, match="in use by another trainer"):
+            Trainer(config(tmp_path)).fit()
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [".lock"]
+
+
+def test_the_trainer_releases_its_lock(tmp_path):
+    Trainer(config(tmp_path, epochs=1, sgd_epochs=0)).fit()
+    assert not (tmp_path / "run" / HOLDER_NAME).exists() and (tmp_path / "run" / "last.pt").exists()
+    RunLock(tmp_path / "run").acquire().release()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not a checkpoint"])
+def test_damaged_checkpoints_are_reported_not_loaded(tmp_path, damage):
+    Trainer(config(tmp_path, epochs=2, sgd_epochs=0)).fit()
+    for name in ("last.pt", "best.pt"):
+        path = tmp_path / "run" / name
+        raw = path.read_bytes()
+        if damage == "truncated":
+            path.write_bytes(raw[: len(raw) // 2])
+        else:
+            torch.save({"format": checkpoint.FORMAT, "weights": torch.zeros(2)}, path)
+    message = r"is corrupt or not a training checkpoint.*delete the run folder and train again"
+    with pytest.raises(CorruptFileError, match=message) as err:
+        Trainer(config(tmp_path, epochs=3, sgd_epochs=0)).fit(resume=True)
+    assert "last.pt" in str(err.value) and "weights_only" not in str(err.value)
+    with pytest.raises(CorruptFileError, match=message) as err:
+        load_checkpoint(tmp_path / "run" / "best.pt")
+    assert "best.pt" in str(err.value) and "weights_only" not in str(err.value)
+
+
+def test_a_custom_loss_is_recorded_and_its_run_cannot_be_resumed(tmp_path):
+    import dataclasses
+    from inpaintlib.losses import mse_loss
+    cfg = config(tmp_path, epochs=1, sgd_epochs=0)
+    Trainer(cfg, loss_fn=mse_loss).fit()
+    assert load_checkpoint(tmp_path / "run" / "last.pt")[1]["config"]["loss"] == "custom"
+    with pytest.raises(ValueError, match="custom loss_fn"):
+        Trainer(cfg, loss_fn=mse_loss).fit(resume=True)
+    with pytest.raises(ValueError, match="needs the loss itself"):
+        Trainer(dataclasses.replace(cfg, loss="custom"))

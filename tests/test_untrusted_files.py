@@ -17,7 +17,7 @@ import torch
 from inpaintlib import data
 from inpaintlib import masks as M
 from inpaintlib.data import cifar10, stl10
-from inpaintlib.safeload import CorruptFileError, load_torch_file
+from inpaintlib.files.safeload import CorruptFileError, load_torch_file
 
 UNSAFE_ADVICE = ("weights_only", "allow_pickle", "trust")
 
@@ -215,7 +215,7 @@ def test_malformed_checksum_line_names_file_and_line(tmp_path, mask_set):
 
 
 def test_committed_checksums_are_well_formed(committed_masks):
-    sums = M._read_checksums(committed_masks)
+    sums = M.mask_checksums(committed_masks)
     assert len(sums) >= 8 and all(len(v) == 64 for v in sums.values())
 
 

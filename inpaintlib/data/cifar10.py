@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..safeload import corrupt_file, describe
+from ..files.safeload import corrupt_file, describe
 from .download import DatasetNotFoundError, fetch_archive
 
 URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"

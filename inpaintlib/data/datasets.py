@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
+from ..arguments import check_whole
 from ..paths import data_root, display_path
 from . import cifar10, stl10
 from .samples import SampleCrops
@@ -95,7 +96,7 @@ def load_dataset(name: str, split: str, size: int | None = 96,
     * ``"stl10"``: STL-10's 100,000 unlabeled images split 80,000 / 10,000 / 10,000;
     * ``"cifar10"``: 45,000 / 5,000 of the training images by ``seed``, the official
       10,000 test images (stored at 32 px: pass ``size=32`` or ``None`` for no resize);
-    * ``"samples"``: offline crops of photos shipped with scikit-image (no download);
+    * ``"samples"``: offline crops of the photos committed in ``data/photos/`` (no download);
     * ``"auto"``: STL-10 if it is downloaded, otherwise ``samples``, saying which.
 
     ``size=None`` keeps the stored resolution. ``root`` defaults to ``$INPAINT_DATA`` or
@@ -103,6 +104,9 @@ def load_dataset(name: str, split: str, size: int | None = 96,
     command that downloads it.
     """
     _check_split(split)
+    if size is not None:
+        check_whole("size", size, 1)
+    check_whole("seed", seed)
     root = data_root(root)
     if name == "auto":
         if stl10.is_downloaded(root):

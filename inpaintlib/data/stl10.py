@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..safeload import corrupt_file
+from ..files.safeload import corrupt_file
 from .download import DatasetNotFoundError, fetch_archive
 
 URL = "http://ai.stanford.edu/~acoates/stl10/stl10_binary.tar.gz"

@@ -86,6 +86,32 @@ def settings_of(name: str) -> list[str]:
     return [p for p in params if p != "self" and p not in entry.fixed] + list(COMMON_SETTINGS)
 
 
+def check_setting_types(name: str, settings: dict) -> None:
+    """``ValueError`` naming the setting whose value has another type than the paper
+    preset's (or the constructor's default): ``build("wavemix", dim="32")`` says that
+    ``dim`` must be a whole number instead of failing inside the model."""
+    entry = MODELS[name]
+    params = inspect.signature(entry.cls.__init__).parameters
+    for key, value in settings.items():
+        example = entry.presets.get("paper", {}).get(key, params[key].default if key in params else None)
+        if example is None or example is inspect.Parameter.empty:
+            continue
+        if isinstance(example, bool) or isinstance(example, str):
+            ok = type(value) is type(example)
+        elif isinstance(example, (int, float)):
+            numbers = (int,) if isinstance(example, int) else (int, float)
+            ok = isinstance(value, numbers) and not isinstance(value, bool)
+        elif isinstance(example, (list, tuple)):
+            ok = isinstance(value, (list, tuple))
+        else:
+            continue
+        if not ok:
+            kind = {bool: "True or False", str: "a string", int: "a whole number", float: "a number",
+                    list: "a list", tuple: "a list"}[type(example)]
+            raise ValueError(f"model {name!r}: setting {key} must be {kind} (like {example!r}), "
+                             f"got {value!r} ({type(value).__name__})")
+
+
 def build(name: str, preset: str | None = None, **cfg) -> InpaintingModel:
     """Build model ``name`` from ``preset`` (None = the paper's configuration), with
     ``cfg`` overriding single settings. The result records how it was built in
@@ -102,6 +128,7 @@ def build(name: str, preset: str | None = None, **cfg) -> InpaintingModel:
     unknown = sorted(set(settings) - set(settings_of(name)))
     if unknown:
         raise ValueError(f"model {name!r} has no setting(s) {unknown}; it takes {settings_of(name)}")
+    check_setting_types(name, settings)
     fill = settings.pop("fill", "zeros")
     if fill not in FILLS:
         raise ValueError(f"fill must be one of {list(FILLS)}, got {fill!r}")
@@ -111,6 +138,6 @@ def build(name: str, preset: str | None = None, **cfg) -> InpaintingModel:
     return model
 
 
-__all__ = ["CLASSICAL", "InpaintingModel", "MODELS", "ModelEntry", "PRESETS", "build", "check_inputs", "composite", "names",
+__all__ = ["CLASSICAL", "InpaintingModel", "MODELS", "ModelEntry", "PRESETS", "build", "check_inputs", "check_setting_types", "composite", "names",
            "settings_of", "ClassicalInpainting", "FILLS", "LamaFourier", "MeanColourFill", "PushPullFill", "UNet", "UNetCNN",
            "WaveMixInpainting"]

@@ -25,7 +25,7 @@ TABLE1_MODELS = ["wavemix", "cnn", "lama"]
 def ratio_table(rows: list[dict]) -> list[dict]:
     """Rows ``{"ratio", "ours", "paper"}``: :func:`inpaintlib.paper.speed_ratios` of the
     benchmark ``rows`` (one per Table 1 model) beside the paper's (a GTX 1080)."""
-    from . import paper
+    from .. import paper
     by_model = {r["model"].split(" ")[0]: r for r in rows}
     ours, theirs = paper.speed_ratios(by_model), paper.speed_ratios(paper.TABLE1)
     return [{"ratio": k, "ours": round(ours[k], 2), "paper": round(theirs[k], 2)} for k in theirs]
@@ -41,15 +41,16 @@ def main(compile: bool = False, batch: int = 40, tests: bool = True) -> int:
     """Run the check; 0 when the tests pass (the benchmark only reports)."""
     import torch
 
-    from .tables import format_table
-    from .benchmarks import bench_models
+    from ..benchmarks import bench_models
+    from ..paths import REPO_ROOT
+    from ..tables import format_table
     if not torch.cuda.is_available():
         print("gpu-check needs a CUDA GPU; torch sees none (torch "
               f"{torch.__version__}, CUDA build: {torch.version.cuda or 'no'})", file=sys.stderr)
         return 1
     name = torch.cuda.get_device_name()
     print(f"GPU: {name}, torch {torch.__version__}, CUDA {torch.version.cuda}", flush=True)
-    status = run_cuda_tests(Path(__file__).resolve().parents[1]) if tests else 0
+    status = run_cuda_tests(REPO_ROOT) if tests else 0
     for compiled in [False, True] if compile else [False]:
         rows = bench_models(TABLE1_MODELS, batch=batch, device="cuda", threads=None, amp="fp16",
                             compile=compiled, progress=False)

@@ -1,11 +1,12 @@
-"""run-notebooks: order, parameter injection, and failures that name notebook and cell."""
+"""Maintainers' tools (inpaintlib.tools): the notebook runner (order, parameter injection, failures
+that name notebook and cell) and the GPU check."""
 
 from __future__ import annotations
 
 import nbformat
 import pytest
 
-from inpaintlib import notebooks as nbr
+from inpaintlib.tools import notebook_runner as nbr
 from inpaintlib.__main__ import main
 
 
@@ -65,7 +66,7 @@ def test_only_runs_the_selected_notebooks(course, tmp_path):
 def test_cli_reports_failure(course, tmp_path, capsys):
     argv = ["run-notebooks", "--notebooks-dir", str(course), "--output", str(tmp_path / "o")]
     assert main(argv + ["--only", "01"]) == 1
-    assert "FAILED: notebook 01_second.ipynb failed in cell [4]" in capsys.readouterr().err
+    assert "run-notebooks: notebook 01_second.ipynb failed in cell [4]" in capsys.readouterr().err
     assert main(argv + ["--only", "00"]) == 0
     assert "00_first.ipynb" in capsys.readouterr().out.split("seconds")[-1]  # run-time table
 
@@ -84,3 +85,28 @@ def test_override_of_an_undeclared_parameter_is_an_error(course):
     (notebook,) = nbr.list_notebooks(course, only=["00"])
     with pytest.raises(ValueError, match="EPOCS"):
         nbr.notebook_parameters(notebook, {"common": {}, "notebooks": {"00": {"EPOCS": 3}}})
+
+
+# -- gpu_check ----------------------------------------------------------------------------
+def test_gpu_check_ratios_put_ours_beside_the_papers():
+    from inpaintlib import paper
+    from inpaintlib.tools.gpu_check import ratio_table
+    # benchmark rows built from Table 1 itself: every ratio must equal the paper's
+    rows = [{"model": m, **paper.TABLE1[m]} for m in ("wavemix", "cnn", "lama")]
+    table = ratio_table(rows)
+    assert {r["ratio"] for r in table} == {"inference wavemix/lama", "training wavemix/lama",
+                                           "inference wavemix/cnn", "training wavemix/cnn"}
+    assert all(r["ours"] == r["paper"] for r in table)
+    by = {r["ratio"]: r["paper"] for r in table}
+    assert (by["inference wavemix/lama"], by["training wavemix/lama"]) == (1.22, 3.5)
+    assert (by["inference wavemix/cnn"], by["training wavemix/cnn"]) == (0.71, 0.48)
+    rows[0] = {**rows[0], "infer_img_s": 2 * paper.TABLE1["wavemix"]["infer_img_s"]}  # twice as fast
+    assert ratio_table(rows)[0]["ours"] == pytest.approx(2 * by["inference wavemix/lama"], abs=0.02)
+
+
+def test_gpu_check_without_a_gpu_says_so(capsys):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    from inpaintlib.tools.gpu_check import main
+    assert main() == 1 and "needs a CUDA GPU" in capsys.readouterr().err

@@ -5,7 +5,7 @@ committed file (a mask set, a reference checkpoint) must hash to.
     write_checksums(path, {**sums, "thick_96px_n10000_seed0": digest})
 
 Reading checks every line: a malformed one raises
-:class:`~inpaintlib.safeload.CorruptFileError` naming the file, the line and ``restore``
+:class:`~inpaintlib.files.safeload.CorruptFileError` naming the file, the line and ``restore``
 (how to get a good copy). Writing is atomic and sorted, so diffs stay small.
 """
 

@@ -1,10 +1,10 @@
 """The inpaint studio as a JupyterLab widget (notebook 11).
 
-:class:`MaskCanvas` is the only piece that runs in the browser (``studio_canvas.js``,
+:class:`MaskCanvas` is the only piece that runs in the browser (``canvas.js``,
 through anywidget: a pip package, no JupyterLab extension to build). It shows the photo
 and sends each mouse drag as a drawing operation. :class:`Studio` wires it to ordinary
 ipywidgets (tools, image choice, model choice, results) and to the pure-Python engine
-in :mod:`inpaintlib.studio`, which turns operations into the mask and runs the models.
+in :mod:`inpaintlib.studio` (drawing, photos, engine), which turns operations into the mask and runs the models.
 
 The CSS classes ``inpaint-studio`` (the whole studio), ``studio-canvas``, ``studio-status``
 and ``studio-result`` name the parts the browser test (``tests/test_studio_browser.py``)
@@ -25,8 +25,10 @@ import numpy as np
 import torch
 import traitlets
 
-from . import studio
-from .data import load_dataset
+from ..data import load_dataset
+from .drawing import RANDOM_MASKS, TOOLS, MaskPainter, describe_mask
+from .engine import Result, inpaint, model_choices
+from .photos import png_bytes, read_image
 
 
 def data_url(png: bytes) -> str:
@@ -48,7 +50,7 @@ class MaskCanvas(anywidget.AnyWidget):
     """The drawing surface: ``image`` and ``overlay`` are PNG data URLs set by Python;
     ``ops`` is the list of drawing operations the browser appends to."""
 
-    _esm = Path(__file__).with_name("studio_canvas.js")
+    _esm = Path(__file__).with_name("canvas.js")
     _css = ".studio-canvas { cursor: crosshair; border: 1px solid #999; image-rendering: pixelated; }"
     image = traitlets.Unicode("").tag(sync=True)
     overlay = traitlets.Unicode("").tag(sync=True)
@@ -57,6 +59,42 @@ class MaskCanvas(anywidget.AnyWidget):
     tool = traitlets.Unicode("brush").tag(sync=True)
     width = traitlets.Float(8.0).tag(sync=True)
     ops = traitlets.List().tag(sync=True)
+
+
+NARROW = {"style": {"description_width": "initial"}}
+
+
+def photo_controls(dataset: str, split: str, index: int, size: int) -> tuple:
+    """Which photo: a crop of a split (split, index), a file path (path, open) or an upload."""
+    split_box = w.Dropdown(options=["test", "val", "train"], value=split, description="crop of split",
+                           layout=w.Layout(width="170px"), **NARROW)
+    index_box = w.BoundedIntText(value=index, min=0, max=len(load_dataset(dataset, split, size=size)) - 1,
+                                 description="#", layout=w.Layout(width="110px"), **NARROW)
+    path = w.Text(placeholder="path/to/photo.jpg", description="or your file",
+                  layout=w.Layout(width="280px"), **NARROW)
+    open_button = w.Button(description="open", layout=w.Layout(width="70px"))
+    upload = w.FileUpload(accept="image/*", multiple=False, description="upload", layout=w.Layout(width="110px"))
+    return split_box, index_box, path, open_button, upload
+
+
+def drawing_controls(size: int) -> tuple:
+    """How to draw: tool, brush width, clear, and a random mask of a chosen kind."""
+    tool = w.ToggleButtons(options=list(TOOLS), value="brush", style={"button_width": "70px"},
+                           layout=w.Layout(width="240px"))
+    width = w.IntSlider(value=8, min=1, max=max(2, size // 3), description="brush px",
+                        layout=w.Layout(width="260px"), **NARROW)
+    clear = w.Button(description="clear", icon="eraser", layout=w.Layout(width="90px"))
+    random_kind = w.Dropdown(options=list(RANDOM_MASKS), value="medium", layout=w.Layout(width="100px"))
+    random = w.Button(description="random mask", icon="random", layout=w.Layout(width="130px"))
+    return tool, width, clear, random_kind, random
+
+
+def model_controls(labels: list[str], selected: list[str]) -> tuple:
+    """Which models fill the hole, and when: after every stroke, or on the inpaint button."""
+    models = w.SelectMultiple(options=labels, value=tuple(selected), rows=10, layout=w.Layout(width="300px"))
+    auto = w.Checkbox(value=True, description="inpaint after every stroke", indent=False)
+    run = w.Button(description="inpaint", button_style="primary", icon="play")
+    return models, auto, run
 
 
 class Studio:
@@ -71,13 +109,13 @@ class Studio:
     def __init__(self, size: int = 96, dataset: str = "samples", split: str = "test", index: int = 0,
                  selected: list[str] | None = None, device: str = "cpu", zoom: int = 4, seed: int = 0):
         self.size, self.dataset, self.device, self.seed = size, dataset, device, seed
-        self.painter = studio.MaskPainter(size)
-        self.choices = studio.model_choices()
+        self.painter = MaskPainter(size)
+        self.choices = model_choices()
         self._models: dict[str, torch.nn.Module] = {}
         self._panels: dict[str, tuple[w.VBox, w.Image, w.HTML]] = {}
-        #: the mask (H, W) and the :class:`studio.Result` list of the last refresh
+        #: the mask (H, W) and the :class:`~inpaintlib.studio.engine.Result` list of the last refresh
         self.mask: np.ndarray = self.painter.mask
-        self.last_results: list[studio.Result] = []
+        self.last_results: list[Result] = []
         self._random_index = 0
         self.image = load_dataset(dataset, split, size=size)[index]
         if selected is None:
@@ -86,47 +124,15 @@ class Studio:
         unknown = [s for s in selected if s not in self.choices]
         if unknown:
             raise ValueError(f"unknown model(s) {unknown}; choose from {list(self.choices)}")
-
-        self.canvas = MaskCanvas(size=size, zoom=zoom, image=data_url(studio.png_bytes(self.image)))
-        narrow = {"style": {"description_width": "initial"}}
-        self.tool = w.ToggleButtons(options=list(studio.TOOLS), value="brush",
-                                    style={"button_width": "70px"}, layout=w.Layout(width="240px"))
-        self.width = w.IntSlider(value=8, min=1, max=max(2, size // 3), description="brush px",
-                                 layout=w.Layout(width="260px"), **narrow)
-        self.clear = w.Button(description="clear", icon="eraser", layout=w.Layout(width="90px"))
-        self.random_kind = w.Dropdown(options=list(studio.RANDOM_MASKS), value="medium",
-                                      layout=w.Layout(width="100px"))
-        self.random = w.Button(description="random mask", icon="random", layout=w.Layout(width="130px"))
-        self.split = w.Dropdown(options=["test", "val", "train"], value=split, description="crop of split",
-                                layout=w.Layout(width="170px"), **narrow)
-        self.index = w.BoundedIntText(value=index, min=0, max=len(load_dataset(dataset, split, size=size)) - 1,
-                                      description="#", layout=w.Layout(width="110px"), **narrow)
-        self.path = w.Text(placeholder="path/to/photo.jpg", description="or your file",
-                           layout=w.Layout(width="280px"), **narrow)
-        self.open = w.Button(description="open", layout=w.Layout(width="70px"))
-        self.upload = w.FileUpload(accept="image/*", multiple=False, description="upload",
-                                   layout=w.Layout(width="110px"))
-        self.models = w.SelectMultiple(options=list(self.choices), value=tuple(selected), rows=10,
-                                       layout=w.Layout(width="300px"))
-        self.auto = w.Checkbox(value=True, description="inpaint after every stroke", indent=False)
-        self.run = w.Button(description="inpaint", button_style="primary", icon="play")
+        # the controls, in the order they appear
+        self.split, self.index, self.path, self.open, self.upload = photo_controls(dataset, split, index, size)
+        self.tool, self.width, self.clear, self.random_kind, self.random = drawing_controls(size)
+        self.canvas = MaskCanvas(size=size, zoom=zoom, image=data_url(png_bytes(self.image)))
+        self.models, self.auto, self.run = model_controls(list(self.choices), selected)
         self.status = w.HTML()
         self.status.add_class("studio-status")
         self.results = w.HBox(layout=w.Layout(flex_flow="row wrap"))
-
-        self.tool.observe(lambda c: setattr(self.canvas, "tool", c["new"]), "value")
-        self.width.observe(lambda c: setattr(self.canvas, "width", float(c["new"])), "value")
-        self.canvas.width = float(self.width.value)
-        self.canvas.observe(self._on_ops, "ops")
-        self.clear.on_click(lambda _: self._restart(self.painter.clear))
-        self.random.on_click(self._on_random)
-        self.split.observe(self._on_crop, "value")
-        self.index.observe(self._on_crop, "value")
-        self.open.on_click(lambda _: self._set_image(lambda: studio.read_image(self.path.value, self.size)))
-        self.upload.observe(self._on_upload, "value")
-        self.models.observe(lambda _: self.refresh(), "value")
-        self.run.on_click(lambda _: self.refresh(force=True))
-
+        self._connect()
         self.widget = w.VBox([
             w.HBox([self.split, self.index, self.path, self.open, self.upload]),
             w.HBox([self.tool, self.width, self.clear, self.random_kind, self.random]),
@@ -138,6 +144,21 @@ class Studio:
         ])
         self.widget.add_class("inpaint-studio")
         self.refresh(force=True)
+
+    def _connect(self) -> None:
+        """What each control does."""
+        self.tool.observe(lambda c: setattr(self.canvas, "tool", c["new"]), "value")
+        self.width.observe(lambda c: setattr(self.canvas, "width", float(c["new"])), "value")
+        self.canvas.width = float(self.width.value)
+        self.canvas.observe(self._on_ops, "ops")
+        self.clear.on_click(lambda _: self._restart(self.painter.clear))
+        self.random.on_click(self._on_random)
+        self.split.observe(self._on_crop, "value")
+        self.index.observe(self._on_crop, "value")
+        self.open.on_click(lambda _: self._set_image(lambda: read_image(self.path.value, self.size)))
+        self.upload.observe(self._on_upload, "value")
+        self.models.observe(lambda _: self.refresh(), "value")
+        self.run.on_click(lambda _: self.refresh(force=True))
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -169,7 +190,7 @@ class Studio:
     def _on_upload(self, change) -> None:
         files = change["new"]
         if files:
-            self._set_image(lambda: studio.read_image(files[0]["content"], self.size))
+            self._set_image(lambda: read_image(files[0]["content"], self.size))
 
     def _set_image(self, read) -> None:
         try:
@@ -177,7 +198,7 @@ class Studio:
         except (OSError, ValueError) as err:
             self._say(html.escape(str(err)))
             return
-        self.canvas.image = data_url(studio.png_bytes(self.image))
+        self.canvas.image = data_url(png_bytes(self.image))
         self.refresh(force=True)
 
     # -- work ---------------------------------------------------------------------------
@@ -192,7 +213,7 @@ class Studio:
         every selected model on it."""
         mask = self.painter.mask
         self.canvas.overlay = data_url(overlay_png(mask))
-        info = studio.describe_mask(mask)
+        info = describe_mask(mask)
         where = (f" · rows {info['rows'][0]}-{info['rows'][1]} · cols {info['cols'][0]}-{info['cols'][1]}"
                  if info["pixels"] else "")
         self._say(f"hole {info['pixels']} px ({info['coverage']:.1%}){where} · "
@@ -204,13 +225,13 @@ class Studio:
         for label in self.models.value:
             box, image, caption = self._panel(label)
             try:
-                result = studio.inpaint({label: self.model(label)}, self.image, mask)[0]
+                result = inpaint({label: self.model(label)}, self.image, mask)[0]
             except (OSError, ValueError, TypeError, RuntimeError) as err:
                 image.layout.display = "none"
                 caption.value = f"<b>{html.escape(label)}</b><br>{html.escape(str(err))}"
                 continue
             self.last_results.append(result)
-            image.value = studio.png_bytes(result.image, zoom=2)
+            image.value = png_bytes(result.image, zoom=2)
             image.layout.display = None
             score = "no hole" if math.isnan(result.psnr_hole) else \
                 f"{result.psnr_hole:.1f} dB · SSIM {result.ssim_hole:.2f}"

@@ -11,7 +11,6 @@ its ``parameters`` cell, and per-notebook overrides under ``notebooks: {"07": {.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +19,8 @@ import nbformat
 import papermill as pm
 import yaml
 
-from .paths import NOTEBOOKS_DIR, runs_dir
-from .runtime import environ
+from ..paths import NOTEBOOKS_DIR, runs_dir
+from ..runtime import HEADLESS_VAR, environ
 
 KERNEL = "python3"
 
@@ -92,7 +91,7 @@ def _failure_message(notebook: Path, output: Path, err: Exception) -> str:
 #: one-line-per-epoch logs but no progress-bar frames (hundreds per cell otherwise);
 #: ``INPAINT_HEADLESS`` tells notebook 11 that nobody is there to draw (no widget, so no
 #: widget state in the executed notebook).
-HEADLESS_ENV = {"TQDM_DISABLE": "1", "INPAINT_HEADLESS": "1"}
+HEADLESS_SETTINGS = {"TQDM_DISABLE": "1", HEADLESS_VAR: "1"}
 
 
 def run_notebooks(profile: str = "quick", only: list[str] | None = None,
@@ -116,7 +115,7 @@ def run_notebooks(profile: str = "quick", only: list[str] | None = None,
               + (" ".join(f"{k}={v!r}" for k, v in params.items()) or "(no parameters)"), flush=True)
         start = time.perf_counter()
         try:
-            with environ(HEADLESS_ENV):
+            with environ(HEADLESS_SETTINGS):
                 pm.execute_notebook(str(nb), str(out), parameters=params, kernel_name=KERNEL,
                                     cwd=str(nb.parent), progress_bar=progress, log_output=False)
         except pm.PapermillExecutionError as err:
@@ -138,7 +137,7 @@ def execute_in_place(notebook: Path, timeout: int = 1800) -> float:
                             resources={"metadata": {"path": str(Path(notebook).parent)}})
     start = time.perf_counter()
     try:
-        with environ(HEADLESS_ENV):
+        with environ(HEADLESS_SETTINGS):
             client.execute()
     except CellExecutionError as err:
         index = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"

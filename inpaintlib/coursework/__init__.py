@@ -1,0 +1,44 @@
+"""The graded coursework: build the otter-grader assignments, grade submissions, and the
+checks that the assignment tests call.
+
+The sources are otter-grader notebooks (its v1 format, exception-based tests) in
+``notebooks/assignments/``, ``A1_haar_dwt.ipynb`` ... ``A6_band_project.ipynb``: the
+questions with their solutions and their public and hidden tests. :func:`build` runs
+``otter assign`` on each and writes::
+
+    runs/assignments/<name>/student/<name>.ipynb          hand this out (no solutions, public tests)
+    runs/assignments/<name>/autograder/<name>.ipynb       the solution notebook
+    runs/assignments/<name>/autograder/<name>-autograder_<time>.zip   every test, hidden ones included
+
+then grades the solution notebook with that autograder and stops with
+:class:`AssignmentCheckError` unless every auto-graded question scores full marks.
+:func:`grade` grades one submission without Docker (what ``otter run`` does) and returns the
+points of every auto-graded question with the messages of its failed tests.
+
+The tests compare a student's result with the library's through :func:`check_close` (and
+:func:`check_coverage` for random masks), whose message says by how much, where, and, given
+the known mistakes of a question, what the likely bug is. :func:`check_own_code` checks that a
+graded function does not call the library function it is compared with. Everything runs
+offline: no Docker, no PDF export.
+
+    from inpaintlib import coursework
+    built = coursework.build(["A1"])                     # python -m inpaintlib assignments --only A1
+    grades = coursework.grade(built["A1_haar_dwt"].student, built["A1_haar_dwt"].autograder_zip)
+    print(grades.format())
+
+:func:`run_cells` and :func:`run_tests` do the same in this Python process, without a kernel:
+the fast path ``tests/test_coursework.py`` uses to grade many deliberately wrong answers.
+"""
+
+
+from .assignments import ASSIGNMENTS_DIR, Question, names, questions, resolve
+from .checks import (check_close, check_coverage, check_masks, check_own_code, check_weights_close, coverage_summary,
+                     defined, library_uses, load_weights_file, unpack)
+from .grading import (AssignmentCheckError, Built, Grades, QuestionGrade, autograder_zip, build, default_output, grade,
+                      grade_many, kernel_environment)
+from .in_process import run_cells, run_tests
+
+__all__ = ["ASSIGNMENTS_DIR", "AssignmentCheckError", "Built", "Grades", "Question", "QuestionGrade", "autograder_zip",
+           "build", "check_close", "check_coverage", "check_masks", "check_own_code", "check_weights_close",
+           "coverage_summary", "default_output", "defined", "grade", "grade_many", "kernel_environment",
+           "library_uses", "load_weights_file", "names", "questions", "resolve", "run_cells", "run_tests", "unpack"]

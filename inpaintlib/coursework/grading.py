@@ -1,0 +1,227 @@
+"""Building and grading with otter-grader, without Docker: ``otter assign`` on each source,
+then the solution graded by its own autograder; one submission graded as ``otter run`` does."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..paths import runs_dir
+from ..runtime import environ
+from .assignments import ASSIGNMENTS_DIR, questions, resolve
+
+
+class AssignmentCheckError(RuntimeError):
+    """The solution notebook of an assignment does not score full marks with its own
+    autograder (a broken solution or test); the message lists the failed tests."""
+
+
+def kernel_environment(threads: int = 1, env: Mapping[str, str] | None = None) -> contextlib.AbstractContextManager:
+    """Environment variables for the notebook kernels that otter starts, restored afterwards:
+    ``threads`` CPU threads (``OMP_NUM_THREADS``; the notebooks pass it to
+    ``torch.set_num_threads``), no progress bars, this Python's ``bin/`` first on ``PATH``
+    (the kernel is this environment's), plus ``env``.
+
+    One thread is the default: the tensors are small, and several OpenMP threads on a
+    machine that is busy with other work wait for each other."""
+    settings = {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads), "TQDM_DISABLE": "1",
+                "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+                **dict(env or {})}
+    return environ(settings)
+
+
+@dataclass
+class QuestionGrade:
+    """Points of one auto-graded question and the messages of its failed test cases
+    (hidden ones included: this is the instructor's view)."""
+
+    score: float
+    possible: float
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def full(self) -> bool:
+        return abs(self.score - self.possible) < 1e-9
+
+
+@dataclass
+class Grades:
+    """What :func:`grade` returns: ``questions`` maps each auto-graded question to its
+    :class:`QuestionGrade` (manual questions are graded by hand and are not in it)."""
+
+    questions: dict[str, QuestionGrade]
+
+    @property
+    def total(self) -> float:
+        return sum(q.score for q in self.questions.values())
+
+    @property
+    def possible(self) -> float:
+        return sum(q.possible for q in self.questions.values())
+
+    def messages(self, question: str) -> str:
+        """Every failure message of ``question`` in one string ('' if it passed)."""
+        return "\n".join(self.questions[question].failures)
+
+    def format(self, messages: bool = False) -> str:
+        """One line per question (``q1_haar_level  3.0 / 3``), the total, and with
+        ``messages`` the failure messages under each failed question."""
+        width = max([len(n) for n in self.questions] + [5])
+        lines = []
+        for name, q in self.questions.items():
+            lines.append(f"{name:{width}s}  {q.score:4.1f} / {q.possible:g}")
+            if messages:
+                lines += ["    " + line for failure in q.failures for line in failure.splitlines()]
+        lines.append(f"{'total':{width}s}  {self.total:4.1f} / {self.possible:g}")
+        return "\n".join(lines)
+
+
+def grades_from(test_files: Iterable) -> Grades:
+    """:class:`Grades` from otter ``TestFile`` objects that have been run."""
+    graded = {}
+    for test_file in test_files:
+        failures = []
+        for case in test_file.test_case_results:
+            if not case.passed:
+                extra = case.test_case.failure_message
+                failures.append((case.message or "") + (f"\n{extra}" if extra else ""))
+        graded[test_file.name] = QuestionGrade(float(test_file.score), float(test_file.possible), failures)
+    return Grades(dict(sorted(graded.items())))
+
+
+@dataclass(frozen=True)
+class Built:
+    """The output of :func:`build` for one assignment: its folder, the three files that
+    matter (student notebook, solution notebook, autograder zip) and, if the build checked
+    it, the grades of the solution notebook."""
+
+    name: str
+    folder: Path
+    solution_grades: Grades | None = None
+
+    @property
+    def student(self) -> Path:
+        return self.folder / "student" / f"{self.name}.ipynb"
+
+    @property
+    def solution(self) -> Path:
+        return self.folder / "autograder" / f"{self.name}.ipynb"
+
+    @property
+    def autograder_zip(self) -> Path:
+        return autograder_zip(self.name, self.folder.parent)
+
+    def files(self) -> list[Path]:
+        """Every file the build wrote, sorted."""
+        return sorted(p for p in self.folder.rglob("*") if p.is_file())
+
+
+def default_output() -> Path:
+    """Where :func:`build` writes by default: ``runs/assignments/`` (``$INPAINT_RUNS``)."""
+    return runs_dir() / "assignments"
+
+
+def autograder_zip(name: str, out: str | os.PathLike | None = None) -> Path:
+    """The autograder zip of assignment ``name`` built into ``out`` (default
+    :func:`default_output`); ``FileNotFoundError`` naming the build command if there is none."""
+    folder = Path(out or default_output()) / name / "autograder"
+    found = sorted(folder.glob(f"{name}-autograder_*.zip"))
+    if not found:
+        raise FileNotFoundError(f"no autograder zip in {folder}; build it with: make assignments "
+                                f"(or python -m inpaintlib assignments --only {name.split('_')[0]})")
+    return found[-1]
+
+
+def _build_one(name: str, out: Path, check: bool, threads: int, env: Mapping[str, str] | None,
+               sources: Path) -> Built:
+    """``otter assign`` for one source, then (``check``) grade its solution notebook."""
+    from otter.assign import main as otter_assign
+    folder = out / name
+    shutil.rmtree(folder, ignore_errors=True)          # a stale zip of an earlier build would linger
+    with kernel_environment(threads, env):
+        # no_run_tests: otter's own check is done below, stricter (every question must be graded)
+        otter_assign(str(sources / f"{name}.ipynb"), str(folder), no_pdfs=True, no_run_tests=True)
+    built = Built(name, folder)
+    if not check:
+        return built
+    grades = grade(built.solution, built.autograder_zip, threads, env)
+    auto = [q.name for q in questions(name, sources) if not q.manual]
+    problems = [f"{q}: no tests ran" for q in auto if q not in grades.questions]
+    problems += [f"{q}: {g.score:g} / {g.possible:g}\n" + "\n".join(g.failures)
+                 for q, g in grades.questions.items() if not g.full]
+    if problems:
+        raise AssignmentCheckError(f"the solution notebook of {name} does not score full marks with its "
+                                   f"autograder ({built.solution}):\n" + "\n".join(problems))
+    return Built(name, folder, grades)
+
+
+def _pool(jobs: int):
+    """A process pool for otter runs (otter changes the working directory, so threads
+    cannot share a process)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+
+
+def build(selection: Iterable[str] | None = None, out: str | os.PathLike | None = None, check: bool = True,
+          threads: int = 1, env: Mapping[str, str] | None = None, jobs: int = 1,
+          progress: bool = True, folder: str | os.PathLike | None = None) -> dict[str, Built]:
+    """Run ``otter assign`` on the sources ``selection`` (None: all; short names like ``"A1"``
+    work) and write ``out/<name>/student/`` and ``out/<name>/autograder/`` (zip included),
+    replacing what an earlier build left there. ``out`` defaults to ``runs/assignments/``.
+
+    With ``check`` the solution notebook is then graded with its autograder (in a fresh
+    kernel, as ``otter run`` does) and any auto-graded question below full marks, or
+    without a test that ran, raises :class:`AssignmentCheckError` listing the failures.
+    ``jobs`` assignments are built at once, each in its own process. ``threads`` and ``env``:
+    see :func:`kernel_environment`. ``folder``: where the sources are (default
+    :data:`ASSIGNMENTS_DIR`). Returns ``{name: Built}`` in the order of the sources.
+    """
+    out = Path(out or default_output()).resolve()
+    sources = Path(folder or ASSIGNMENTS_DIR).resolve()
+    chosen = resolve(selection, sources)
+    if progress:
+        print(f"otter assign {', '.join(chosen)} -> {out}" + (" (and grading the solutions)" if check else ""),
+              flush=True)
+    if jobs <= 1 or len(chosen) == 1:
+        built = {}
+        for name in chosen:
+            built[name] = _build_one(name, out, check, threads, env, sources)
+            if progress:
+                print(f"  {name}: done", flush=True)
+        return built
+    with _pool(min(jobs, len(chosen))) as pool:
+        futures = {name: pool.submit(_build_one, name, out, check, threads, env, sources) for name in chosen}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def grade(notebook: str | os.PathLike, autograder: str | os.PathLike, threads: int = 1,
+          env: Mapping[str, str] | None = None) -> Grades:
+    """Grade one submitted notebook with an autograder zip, without Docker (what
+    ``otter run -a <zip> <notebook>`` does): the notebook is executed top to bottom in a
+    fresh kernel of this environment, errors and all, then every test, hidden ones
+    included, is run. ``threads`` and ``env``: see :func:`kernel_environment`."""
+    import warnings
+
+    from otter.api import grade_submission
+    with kernel_environment(threads, env), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The inplace keyword")   # otter's own pandas calls
+        results = grade_submission(str(notebook), str(autograder), quiet=True)
+    return grades_from(results.results.values())
+
+
+def grade_many(submissions: Iterable[tuple[str | os.PathLike, str | os.PathLike]], jobs: int = 1,
+               threads: int = 1, env: Mapping[str, str] | None = None) -> list[Grades]:
+    """:func:`grade` for each ``(notebook, autograder zip)``, ``jobs`` at once (one
+    process each); the grades in the order given."""
+    submissions = [(str(nb), str(zp)) for nb, zp in submissions]
+    if jobs <= 1 or len(submissions) <= 1:
+        return [grade(nb, zp, threads, env) for nb, zp in submissions]
+    with _pool(min(jobs, len(submissions))) as pool:
+        futures = [pool.submit(grade, nb, zp, threads, env) for nb, zp in submissions]
+        return [f.result() for f in futures]
