@@ -157,7 +157,7 @@ class Trainer:
         # the log: one row per finished epoch, the best validation SSIM, the current epoch
         self.history: list[dict] = []
         self.best_ssim = -math.inf
-        self.progress = EpochProgress()
+        self.epoch_progress = EpochProgress()
         self.stop_voted = False                        # some process saw Ctrl-C (agree_on_step)
 
     @property
@@ -175,7 +175,7 @@ class Trainer:
         return, on errors, on Ctrl-C and when the process dies. Under torchrun rank 0 holds it."""
         cfg = self.config
         with RunLock(self.out) if self.is_main else contextlib.nullcontext(), self.process_group():
-            self.build()
+            self.prepare()
             epoch = self.start(resume)
             with StopFlag() as stop:
                 while epoch < cfg.epochs:
@@ -185,14 +185,14 @@ class Trainer:
                         raise KeyboardInterrupt
                     self.end_epoch(epoch)
                     epoch += 1
-                    self.progress = EpochProgress()
+                    self.epoch_progress = EpochProgress()
         self.model.eval()
         return TrainResult(self.model, self.history, self.out)
 
     def train_epoch(self, epoch: int, stop: StopFlag) -> bool:
-        """Run ``epoch`` from step ``self.progress.steps`` on; False if Ctrl-C stopped it."""
+        """Run ``epoch`` from step ``self.epoch_progress.steps`` on; False if Ctrl-C stopped it."""
         from tqdm import tqdm
-        cfg, prog = self.config, self.progress
+        cfg, prog = self.config, self.epoch_progress
         batches = epoch_batches(len(self.train_set), cfg.batch, epoch, cfg.seed, self.rank, self.world)
         seed = epoch_seed(cfg.seed, epoch)
         data = MaskedImages(augmented(self.train_set, cfg.augment, seed), MaskSampler(cfg.masks, cfg.size, seed=seed))
@@ -232,14 +232,14 @@ class Trainer:
         mean_loss = loss_sum / self.world
         if not math.isfinite(mean_loss):
             raise NonFiniteLossError(
-                f"loss is {mean_loss} at epoch {epoch + 1}, step {self.progress.steps + 1}: training "
+                f"loss is {mean_loss} at epoch {epoch + 1}, step {self.epoch_progress.steps + 1}: training "
                 f"stopped; the last good checkpoint {self.out / 'last.pt'} is untouched. "
                 "Try a lower learning rate or amp='off'.")
         return mean_loss
 
     def end_epoch(self, epoch: int) -> None:
         """Validate, log a history row, save ``last.pt`` (and ``best.pt`` if it improved)."""
-        cfg, prog = self.config, self.progress
+        cfg, prog = self.config, self.epoch_progress
         if self.distributed:  # BatchNorm running statistics: make every rank hold rank 0's
             for buf in self.model.buffers():
                 dist.broadcast(buf, 0)
@@ -281,7 +281,7 @@ class Trainer:
             if started:
                 dist.destroy_process_group()
 
-    def build(self) -> None:
+    def prepare(self) -> None:
         """The model (and its DDP wrapper), the optimizer and the data."""
         cfg = self.config
         seed_everything(cfg.seed)
@@ -309,7 +309,7 @@ class Trainer:
         if resume and last.exists():
             epoch = self.restore(last)
             if epoch < self.config.epochs:
-                self.log(f"resuming {last} at epoch {epoch + 1}, step {self.progress.steps}")
+                self.log(f"resuming {last} at epoch {epoch + 1}, step {self.epoch_progress.steps}")
         if self.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
             text = json.dumps(self.config.to_dict(), indent=2).encode()
@@ -352,12 +352,12 @@ class Trainer:
                 "optimizer_name": self.optimizer_name, "optimizer": self.optimizer.state_dict(),
                 "scaler": self.scaler.state_dict(), "rng": rng,
                 "history": self.history, "best_ssim": self.best_ssim,
-                "epoch": epoch, "progress": dataclasses.asdict(progress or self.progress)}
+                "epoch": epoch, "progress": dataclasses.asdict(progress or self.epoch_progress)}
 
     def save_interrupted(self, epoch: int) -> None:
         if self.is_main:
             path = checkpoint.save(self.out / "last.pt", self.state(epoch))
-            print(f"saved {path} at epoch {epoch + 1}, step {self.progress.steps}; "
+            print(f"saved {path} at epoch {epoch + 1}, step {self.epoch_progress.steps}; "
                   "continue with resume=True (--resume)", flush=True)
 
     def write_history(self) -> None:
@@ -389,5 +389,5 @@ class Trainer:
         if "cuda" in state["rng"] and self.device.type == "cuda":
             torch.cuda.set_rng_state(state["rng"]["cuda"].cpu(), self.device)
         self.history, self.best_ssim = list(state["history"]), state["best_ssim"]
-        self.progress = EpochProgress(**state["progress"])
+        self.epoch_progress = EpochProgress(**state["progress"])
         return state["epoch"]
