@@ -160,10 +160,12 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _pretrained(args: argparse.Namespace) -> int:
     from . import pretrained
-    chosen = args.only or pretrained.names()
-    unknown = sorted(set(chosen) - set(pretrained.names()))
+    known = pretrained.names() + pretrained.seed_names()
+    present_seeds = [n for n in pretrained.seed_names() if (pretrained.pretrained_dir() / n).exists()]
+    chosen = args.only or pretrained.names() + present_seeds
+    unknown = sorted(set(chosen) - set(known))
     if unknown:
-        raise ValueError(f"unknown reference(s) {unknown}; choose from {pretrained.names()}")
+        raise ValueError(f"unknown reference(s) {unknown}; choose from {known}")
     if args.action == "build":
         for name in chosen:
             print(f"== {name}: training with the course profile (resumes if interrupted)", flush=True)

@@ -53,6 +53,13 @@ REFERENCES: dict[str, dict] = {
     "convmixer_unet": dict(model="convmixer_unet", size=32, masks="square4-16",
                            val_masks="square4-16", loss="mse", epochs=2, sgd_epochs=0),
 }
+#: Extra training seeds of the Table 1 trio (the reference itself is seed 0): the same
+#: configuration with another ``seed`` (weights' start, data order, masks), so notebook 08
+#: can measure the run-to-run noise. Same files and checks as the references; listed by
+#: :func:`seed_names`, not by :func:`names`.
+SEEDS = (1, 2)
+SEED_REFERENCES: dict[str, dict] = {f"{model}-seed{seed}": dict(model=model, seed=seed)
+                                    for model in ("wavemix", "cnn", "lama") for seed in SEEDS}
 #: The manifest of SHA-256 sums, one ``<sha256>  <name>/<file>`` line per file.
 FILES = ("weights.pt", "config.json", "history.csv")
 #: The command that retrains and re-exports every reference (or one: ``--only NAME``).
@@ -75,8 +82,14 @@ def pretrained_dir(root: str | os.PathLike | None = None) -> Path:
 
 
 def names() -> list[str]:
-    """The reference names :func:`load` accepts (whether or not their files exist)."""
+    """The six references (whether or not their files exist); :func:`load` also accepts
+    the :func:`seed_names`."""
     return list(REFERENCES)
+
+
+def seed_names(model: str | None = None) -> list[str]:
+    """The extra seeds of the Table 1 trio (of ``model`` only, if given), e.g. ``wavemix-seed1``."""
+    return [n for n, s in SEED_REFERENCES.items() if model is None or s["model"] == model]
 
 
 def available(root: str | os.PathLike | None = None) -> list[str]:
@@ -84,20 +97,25 @@ def available(root: str | os.PathLike | None = None) -> list[str]:
     return [n for n in REFERENCES if (pretrained_dir(root) / n / "weights.pt").exists()]
 
 
+def available_seeds(model: str, root: str | os.PathLike | None = None) -> list[str]:
+    """``model``'s reference and its extra seeds whose files are present, seed 0 first."""
+    return [n for n in [model, *seed_names(model)] if (pretrained_dir(root) / n / "weights.pt").exists()]
+
+
 def reference_config(name: str, **overrides):
     """The :class:`~inpaintlib.train.TrainConfig` that trains reference ``name``, in
     ``runs/checkpoints/course/<name>``; ``overrides`` change single fields (``device``)."""
     from .train import profile_config
     _check_name(name)
-    settings = dict(REFERENCES[name])
+    settings = dict({**REFERENCES, **SEED_REFERENCES}[name])
     model = settings.pop("model")
     settings.setdefault("out", str(run_dir("checkpoints", "course", name)))
     return profile_config(model, "course", **{**settings, **overrides})
 
 
 def _check_name(name: str) -> None:
-    if name not in REFERENCES:
-        raise ValueError(f"unknown reference {name!r}; choose one of {names()}")
+    if name not in REFERENCES and name not in SEED_REFERENCES:
+        raise ValueError(f"unknown reference {name!r}; choose one of {names()} or a seed {seed_names()}")
 
 
 def read_checksums(root: str | os.PathLike | None = None) -> dict[str, str]:
@@ -198,5 +216,5 @@ def build_reference(name: str, device: str = "auto", progress: bool = True) -> P
     return export(name, Path(config.out) / "best.pt")
 
 
-__all__ = ["REFERENCES", "PretrainedError", "available", "build_reference", "crops_seen", "export", "history", "load",
+__all__ = ["REFERENCES", "SEEDS", "SEED_REFERENCES", "PretrainedError", "available", "available_seeds", "seed_names", "build_reference", "crops_seen", "export", "history", "load",
            "names", "reference_config", "training_config", "verify"]
