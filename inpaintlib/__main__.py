@@ -93,18 +93,18 @@ def add_config_flags(parser: argparse.ArgumentParser) -> None:
     from .train import TrainConfig
     for f in dataclasses.fields(TrainConfig):
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-        kind = str(f.type)
+        kind = f.metadata["kind"]
         options = dict(default=argparse.SUPPRESS, help=f"{f.metadata['doc']} (default: {default!r})".replace("%", "%%"))
         if "choices" in f.metadata:
             options["choices"] = f.metadata["choices"]
-        if kind == "bool":
+        if kind is bool:
             options["action"] = argparse.BooleanOptionalAction
-        elif kind.startswith("int"):
+        elif kind is int:
             options["type"] = whole_number(f.metadata["min"]) if "min" in f.metadata else int
             options["metavar"] = "N"
-        elif kind == "float":
+        elif kind is float:
             options["type"] = float
-        elif kind == "dict":
+        elif kind is dict:
             options["type"], options["metavar"] = json_object, "JSON"
         parser.add_argument("--" + f.name.replace("_", "-"), **options)
 
