@@ -23,6 +23,7 @@ from .models import PRESETS
 from .paths import run_dir
 from .runtime import choose_device
 from .train import TrainConfig, Trainer, comparable_config, load_checkpoint, profile_config
+from .train.config import run_name
 
 #: table -> (box side in px at 96 x 96 for training, validation and test; the rows as
 #: WaveMix presets; the paper's numbers)
@@ -74,7 +75,9 @@ def row_model_cfg(preset: str, profile: str) -> dict:
 
 
 def row_config(table: str, preset: str, profile: str, **overrides) -> TrainConfig:
-    """The training run of one table row; ``overrides`` change single fields."""
+    """The training run of one table row; ``overrides`` change single fields. The run folder
+    is ``runs/ablations/<profile>/<table>/<row>``, the row's name extended by every override
+    that changes what is trained (``t3-1-seed=1``), so a second seed is a second run."""
     _check(table, profile)
     presets = TABLES[table][1]
     if preset not in presets:
@@ -82,7 +85,7 @@ def row_config(table: str, preset: str, profile: str, **overrides) -> TrainConfi
     kind = mask_kind(table, profile)
     settings = {**GRID_PROFILES[profile]["train"], "masks": kind, "val_masks": kind,
                 "model_cfg": row_model_cfg(preset, profile), "augment": "none",   # as the paper
-                "out": str(run_dir("ablations", profile, table, preset)), **overrides}
+                "out": str(run_dir("ablations", profile, table, run_name(preset, profile, overrides))), **overrides}
     return profile_config("wavemix", profile, preset=preset, **settings)
 
 
@@ -132,3 +135,56 @@ def run_grid(table: str, profile: str = "quick", rows: list[str] | None = None, 
             print(f"SSIM {row['ssim']:.4f}  PSNR {row['psnr']:.2f}  ({row['seconds']:.0f} s)", flush=True)
         results.append(row)
     return results
+
+
+#: The first paper's claims that Tables 2 and 3 support: (the claim, the row that should
+#: be better, the row it should beat). Each pair of rows differs in one setting.
+CLAIMS = [
+    ("7 blocks beat 3 (8x8 masks)", "t2-2", "t2-1"),
+    ("7 blocks beat 5 (12x12, reduced input)", "t3-1", "t3-2"),
+    ("full resolution beats input reduction", "t3-3", "t3-1"),
+    ("2 modules beat 1", "t3-4", "t3-3"),
+    ("dim 96 beats dim 64 (2 modules)", "t3-4", "t3-5"),
+    ("dim 96 beats dim 128 (2 modules)", "t3-4", "t3-6"),
+    ("2 modules beat 3", "t3-4", "t3-7"),
+    ("2 DWT levels beat 1 (reduced input)", "t3-8", "t3-1"),
+    ("3 DWT levels beat 1 (reduced input)", "t3-9", "t3-1"),
+]
+
+
+def seed_noise(grids: list[list[dict]], metric: str = "ssim") -> float:
+    """The run-to-run noise of ``metric``: the largest change of any row between two seeds
+    (``grids``: one list of :func:`run_grid` rows per seed, the same rows in each)."""
+    if len(grids) < 2:
+        raise ValueError("the noise needs the grid trained with at least two seeds")
+    by_seed = [{r["row"]: r[metric] for r in grid} for grid in grids]
+    return max(max(values) - min(values) for values in zip(*(d.values() for d in by_seed)))
+
+
+def judge_claims(grids: list[list[dict]], metric: str = "ssim", claims=CLAIMS) -> list[dict]:
+    """Each claim judged on every seed's grid: the difference ``better - worse`` in
+    ``metric`` per seed, and a verdict against the run-to-run noise (:func:`seed_noise`):
+    ``reproduced`` when every seed agrees with the claim by more than the noise on average,
+    ``reversed`` when every seed contradicts it by more than the noise, otherwise ``within
+    noise``. ``paper agrees`` says whether the paper's own numbers support the claim.
+    ``metric`` must be one where higher is better (``ssim``, ``psnr``)."""
+    if metric not in ("ssim", "psnr"):
+        raise ValueError(f"metric must be 'ssim' or 'psnr' (higher is better), got {metric!r}")
+    noise = seed_noise(grids, metric)
+    rows = {r["row"]: r for r in grids[0]}
+    out = []
+    for claim, better, worse in claims:
+        diffs = [{r["row"]: r[metric] for r in grid}[better] - {r["row"]: r[metric] for r in grid}[worse]
+                 for grid in grids]
+        mean = sum(diffs) / len(diffs)
+        if all(d > 0 for d in diffs) and mean > noise:
+            verdict = "reproduced"
+        elif all(d < 0 for d in diffs) and -mean > noise:
+            verdict = "reversed"
+        else:
+            verdict = "within noise"
+        out.append({"claim": claim, "rows": f"{better} vs {worse}",
+                    "paper agrees": rows[better][f"paper_{metric}"] >= rows[worse][f"paper_{metric}"],
+                    "difference per seed": " / ".join(f"{d:+.4f}" for d in diffs),
+                    "noise": round(noise, 4), "verdict": verdict})
+    return out
