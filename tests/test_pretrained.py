@@ -184,8 +184,9 @@ def test_table1_references_continue_the_colours_of_unseen_photos():
 def test_committed_references_were_trained_with_todays_recipe():
     """Every committed reference (and extra seed) carries the configuration that
     `pretrained build` would use now: a changed recipe without retraining fails here."""
-    present = pretrained.names() + [n for n in pretrained.seed_names() if (pretrained.pretrained_dir() / n).exists()]
+    folder = pretrained.pretrained_dir(REPO_DATA)
+    present = pretrained.names() + [n for n in pretrained.seed_names() if (folder / n).exists()]
     for name in present:
         wanted = {k: v for k, v in pretrained.reference_config(name).to_dict().items()
                   if k not in ("out", "device", "progress")}
-        assert pretrained.training_config(name) == wanted, name
+        assert pretrained.training_config(name, REPO_DATA) == wanted, name
