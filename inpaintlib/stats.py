@@ -42,6 +42,8 @@ class Interval:
     n: int
     items: int
     unit: str = "photos"
+    signed: bool = True          # a difference: show the sign of every number
+
 
     @property
     def excludes_zero(self) -> bool:
@@ -49,7 +51,8 @@ class Interval:
 
     def __str__(self) -> str:
         extra = f", {self.items} crops" if self.items != self.n else ""
-        return (f"{self.mean:+.2f} [{self.low:+.2f}, {self.high:+.2f}] "
+        f = "+.2f" if self.signed else ".2f"
+        return (f"{self.mean:{f}} [{self.low:{f}}, {self.high:{f}}] "
                 f"({self.level:.0%}, {self.n} {self.unit}{extra})")
 
 
@@ -116,16 +119,17 @@ def paired_difference(a, b, clusters=None, level: float = 0.95, n_boot: int = 40
                     "photos" if clusters is not None else "items")
 
 
-def seed_interval(values, level: float = 0.95) -> Interval:
+def seed_interval(values, level: float = 0.95, difference: bool = False) -> Interval:
     """Mean of a metric over training seeds (one value per seed) with a Student-t interval:
-    ``mean +- t(level, n - 1) * sd / sqrt(n)``."""
+    ``mean +- t(level, n - 1) * sd / sqrt(n)``. ``difference``: the values are differences
+    between two methods (printed with their signs)."""
     from scipy.stats import t
     values = _as_values(values, "values")
     _check_level(level)
     n = values.size
     half = float(t.ppf((1 + level) / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
     mean = float(values.mean())
-    return Interval(mean, mean - half, mean + half, level, n, n, "seeds")
+    return Interval(mean, mean - half, mean + half, level, n, n, "seeds", signed=difference)
 
 
 def verdict(interval: Interval, names: tuple[str, str] = ("A", "B")) -> str:

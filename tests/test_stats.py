@@ -71,7 +71,9 @@ def test_seed_interval_is_students_t():
     sd = np.std([19.40, 19.31, 19.46], ddof=1)
     assert iv.mean == pytest.approx(19.39)
     assert iv.high - iv.mean == pytest.approx(4.302653 * sd / np.sqrt(3), rel=1e-5)   # t(0.975, 2)
-    assert iv.n == 3 and iv.unit == "seeds" and "3 seeds" in str(iv) and "crops" not in str(iv)
+    assert iv.n == 3 and iv.unit == "seeds" and "crops" not in str(iv)
+    assert str(iv) == "19.39 [19.20, 19.58] (95%, 3 seeds)"
+    assert str(stats.seed_interval([0.05, -0.01, 0.02], difference=True)).startswith("+0.02 [-0.")
 
 
 def test_seed_interval_covers_the_true_mean_about_95_percent():
