@@ -294,7 +294,8 @@ def _add_train(sub) -> None:
     p = sub.add_parser("train", help="train a model (checkpoints, resume, AMP, torchrun)",
                        description="Train a model. Every TrainConfig field is a flag with the library's "
                                    "default; --profile starts from a course profile instead.")
-    p.add_argument("--profile", choices=["quick", "course", "paper"],
+    from .train.config import PROFILES
+    p.add_argument("--profile", choices=list(PROFILES),
                    help="start from a course profile (inpaintlib.train.PROFILES); flags override single "
                         "fields and the run folder is named by them (default: no profile)")
     p.add_argument("--resume", action="store_true", help="continue from <out>/last.pt")

@@ -5,6 +5,9 @@ parameters, forward GFLOPs per image, inference and training images per second a
 40, and the training seconds one epoch of 80,000 images (the paper's unit: STL-10's
 training split) would take at that speed.
 
+``estimate_training`` turns one measured training step into the expected wall time of a
+whole run (notebook 07 prints it before a long run starts).
+
 ``bench_dwt`` times forward + backward of the Haar DWT backends on a WaveMix-sized
 activation, next to two plain copies of the same tensor into preallocated memory: each
 pass of the DWT reads its input once and writes as much, so two copies (forward and
@@ -114,6 +117,27 @@ def bench_models(names: list[str] | None = None, preset: str | None = None, batc
                 for name in tqdm(names, desc="models", disable=not progress_enabled(progress))]
     finally:
         torch.set_num_threads(previous_threads)
+
+
+def estimate_training(cfg, train_images: int, device: str = "cpu", repeats: int = 2) -> dict:
+    """Expected wall time of training run ``cfg`` (a :class:`~inpaintlib.train.TrainConfig`)
+    on ``train_images`` images, from a measured training step and inference pass of its
+    model at its preset, batch, image size and autocast setting on ``device``.
+
+    Returns ``{"model", "preset", "batch", "step_s", "steps", "val_s", "hours"}``:
+    ``step_s`` is one measured optimizer step (seconds), ``steps`` the run's total
+    (epochs x whole batches per epoch), ``val_s`` one epoch's validation and ``hours``
+    the whole run. Hole-fill settings (``model_cfg``) and data loading are not timed, so
+    take it as a lower bound within tens of percent.
+    """
+    from .models import PRESETS
+    preset = cfg.preset if cfg.preset in PRESETS[cfg.model] else None
+    row = _bench_one(cfg.model, preset, cfg.batch, cfg.size, device, repeats, cfg.amp, train=True)
+    step_s = cfg.batch / row["train_img_s"]
+    steps = cfg.epochs * (train_images // cfg.batch)
+    val_s = (cfg.val_images or 0) / row["infer_img_s"]
+    return {"model": cfg.model, "preset": preset or "paper", "batch": cfg.batch, "step_s": step_s,
+            "steps": steps, "val_s": val_s, "hours": (steps * step_s + cfg.epochs * val_s) / 3600}
 
 
 def _bench_one(name: str, use: str | None, batch: int, size: int | None, device: str,

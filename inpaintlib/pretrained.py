@@ -7,7 +7,9 @@
 
 Each reference is trained with the ``course`` profile (:data:`inpaintlib.train.PROFILES`)
 plus the few settings in :data:`REFERENCES`, so every Table 1 model sees the same number
-of training crops (equal budget, as the paper compares at equal epochs). The files live in
+of training crops, and the weights of its **last** epoch are shipped (equal budget, as the
+papers compare models after a fixed number of epochs; no choice of epoch on validation
+photos). The files live in
 ``data/pretrained/<name>/``:
 
 * ``weights.pt``: a checkpoint in the trainer's format (:mod:`inpaintlib.train.checkpoint`)
@@ -187,7 +189,7 @@ def crops_seen(name: str, root: str | os.PathLike | None = None) -> int:
 
 
 def export(name: str, checkpoint_path: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
-    """Write reference ``name`` from a trainer checkpoint (``best.pt``): float16 weights,
+    """Write reference ``name`` from a trainer checkpoint (``last.pt``): float16 weights,
     ``config.json`` and ``history.csv`` from the checkpoint's folder, and their SHA-256
     sums in the manifest. Every file is written atomically."""
     _check_name(name)
@@ -209,11 +211,12 @@ def export(name: str, checkpoint_path: str | os.PathLike, root: str | os.PathLik
 
 def build_reference(name: str, device: str = "auto", progress: bool = True) -> Path:
     """Train reference ``name`` with the course profile (continuing an interrupted run in
-    ``runs/checkpoints/course/<name>``), then :func:`export` its ``best.pt``."""
+    ``runs/checkpoints/course/<name>``), then :func:`export` its ``last.pt`` (every
+    reference at the same budget: the last of its epochs, not the best on validation)."""
     from .train import Trainer
     config = reference_config(name, device=device, progress=progress)
     Trainer(config).fit(resume=True)
-    return export(name, Path(config.out) / "best.pt")
+    return export(name, Path(config.out) / "last.pt")
 
 
 __all__ = ["REFERENCES", "SEEDS", "SEED_REFERENCES", "PretrainedError", "available", "available_seeds", "seed_names", "build_reference", "crops_seen", "export", "history", "load",

@@ -41,3 +41,13 @@ def test_bench_models_names_unknown_models():
         bench_models(["transformer"], progress=False)
 
 
+
+
+def test_estimate_training_multiplies_a_measured_step_by_the_runs_steps():
+    from inpaintlib.benchmarks import estimate_training
+    from inpaintlib.train import profile_config
+    cfg = profile_config("cnn", "paper-smoke")                      # tiny preset, batch 8, 2 epochs
+    plan = estimate_training(cfg, train_images=100, repeats=1)
+    assert (plan["model"], plan["preset"], plan["batch"], plan["steps"]) == ("cnn", "tiny", 8, 2 * (100 // 8))
+    assert plan["step_s"] > 0 and plan["val_s"] > 0
+    assert plan["hours"] == pytest.approx((plan["steps"] * plan["step_s"] + 2 * plan["val_s"]) / 3600)

@@ -14,6 +14,7 @@ import torch
 from inpaintlib import data
 from inpaintlib.__main__ import main
 from inpaintlib.data import cifar10, samples, stl10
+from inpaintlib.files import CorruptFileError
 
 
 def asymmetric_images(n: int, side: int) -> np.ndarray:
@@ -255,3 +256,40 @@ def test_masked_images_rejects_bad_masks():
     on_the_fly = data.MaskedImages(ds, lambda i: np.full((32, 32), 2, np.uint8))
     with pytest.raises(ValueError, match="binary"):
         on_the_fly[0]
+
+
+# -- the STL-10 stand-in (paper-smoke profile) ---------------------------------------------
+def test_standin_round_trips_through_the_stl10_reader(tmp_path, monkeypatch):
+    folder = stl10.write_standin(tmp_path / "standin", count=30, seed=1)
+    assert (folder / stl10.STANDIN_FILE).exists()
+    crops = samples.SampleCrops("train", size=96, seed=1, length=30)
+    monkeypatch.setenv(stl10.LOCATION_VAR, str(tmp_path / "standin"))
+    read = stl10.load_unlabeled(stl10.location())                    # the reader's byte order
+    assert read.shape == (30, 96, 96, 3)
+    expected = (crops[7].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+    np.testing.assert_array_equal(read[7], expected)                 # upright and in RGB order
+    parts = {s: data.load_dataset("stl10", s) for s in data.SPLITS}
+    assert [len(parts[s]) for s in data.SPLITS] == [24, 3, 3]
+    assert parts["test"].name == "stl10 (stand-in)" and parts["test"].source(0).startswith("#")
+
+
+def test_standin_is_idempotent_and_never_replaces_the_real_dataset(tmp_path):
+    folder = stl10.write_standin(tmp_path, count=12)
+    before = (folder / stl10.UNLABELED).stat().st_mtime_ns
+    stl10.write_standin(tmp_path, count=12)                          # same stand-in: kept
+    assert (folder / stl10.UNLABELED).stat().st_mtime_ns == before
+    real = tmp_path / "real"
+    (real / stl10.FOLDER).mkdir(parents=True)
+    write_stl10_bin(real / stl10.FOLDER / stl10.UNLABELED, asymmetric_images(3, 96))
+    with pytest.raises(FileExistsError, match="real STL-10"):
+        stl10.write_standin(real, count=12)
+
+
+def test_without_its_note_a_small_file_is_not_stl10(tmp_path):
+    folder = stl10.write_standin(tmp_path, count=12)
+    (folder / stl10.STANDIN_FILE).unlink()                           # the note makes it a stand-in
+    with pytest.raises(CorruptFileError, match="expected 100,000"):
+        data.load_dataset("stl10", "train", root=tmp_path)
+    (folder / stl10.STANDIN_FILE).write_text("{not json")
+    with pytest.raises(CorruptFileError, match="stand-in note"):
+        data.load_dataset("stl10", "train", root=tmp_path)

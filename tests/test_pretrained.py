@@ -3,6 +3,7 @@ course profile's equal budgets, and the committed references themselves."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -190,3 +191,17 @@ def test_committed_references_were_trained_with_todays_recipe():
         wanted = {k: v for k, v in pretrained.reference_config(name).to_dict().items()
                   if k not in ("out", "device", "progress")}
         assert pretrained.training_config(name, REPO_DATA) == wanted, name
+
+
+def test_build_exports_the_last_epoch_not_the_best_on_validation(tiny_checkpoint, tmp_path, monkeypatch):
+    """Equal budget: a reference ships the weights of its last epoch (issue 22)."""
+    run = tiny_checkpoint.parent
+    cfg = train.TrainConfig(**{**json.loads((run / "config.json").read_text()), "progress": False})
+    monkeypatch.setattr(pretrained, "reference_config", lambda name, **kw: cfg)
+    monkeypatch.setenv("INPAINT_DATA", str(tmp_path))
+    pretrained.build_reference("wavemix")                       # finished run: nothing to train
+    shipped = pretrained.load("wavemix").state_dict()
+    last, _ = train.load_checkpoint(run / "last.pt")
+    for key, value in last.state_dict().items():
+        if value.is_floating_point():
+            torch.testing.assert_close(shipped[key], value.half().float(), atol=0, rtol=0)

@@ -71,7 +71,30 @@ def test_cli_reports_failure(course, tmp_path, capsys):
     assert "00_first.ipynb" in capsys.readouterr().out.split("seconds")[-1]  # run-time table
 
 
-@pytest.mark.parametrize("profile", ["quick", "paper"])
+def test_profile_keys_only_environment_and_stand_in(course, tmp_path, monkeypatch):
+    monkeypatch.setenv("INPAINT_RUNS", str(tmp_path / "runs"))
+    (course / "profiles" / "smoke.yaml").write_text(
+        "only: ['02']\nenvironment:\n  INPAINT_STL10: '{runs}/s'\n  MARK: here\nstand_in: {stl10: 12}\n")
+    _notebook(course / "02_third.ipynb", "import os; assert os.environ['MARK'] == 'here'",
+              "assert os.environ['INPAINT_STL10'].endswith('/runs/s'), os.environ['INPAINT_STL10']")
+    results = nbr.run_notebooks("smoke", notebooks_dir=course, output_dir=tmp_path / "out", progress=False)
+    assert [r.name for r in results] == ["02_third.ipynb"]                # the profile's `only`
+    assert (tmp_path / "runs" / "s" / "stl10_binary" / "STANDIN.json").exists()
+    assert "MARK" not in __import__("os").environ                          # restored afterwards
+
+
+@pytest.mark.parametrize("text, message", [
+    ("commons: {}\n", "unknown key"),
+    ("stand_in: {cifar10: 10}\nenvironment: {INPAINT_STL10: x}\n", "only write 'stl10'"),
+    ("stand_in: {stl10: 10}\n", "needs environment: INPAINT_STL10"),
+])
+def test_bad_profile_files_are_clear(course, text, message):
+    (course / "profiles" / "bad.yaml").write_text(text)
+    with pytest.raises(ValueError, match=message):
+        nbr.load_profile("bad", course)
+
+
+@pytest.mark.parametrize("profile", ["quick", "paper", "paper-smoke"])
 def test_course_profiles_only_override_declared_parameters(profile):
     """Every per-notebook override in notebooks/profiles/*.yaml names a real parameter."""
     prof = nbr.load_profile(profile)

@@ -32,10 +32,12 @@ DOWNLOADERS = {"stl10": stl10.download, "cifar10": cifar10.download}
 
 def download(name: str, root: str | os.PathLike | None = None, progress: bool = True) -> Path:
     """Download, verify and unpack dataset ``name`` ("stl10" or "cifar10") into the data
-    root; return the dataset's folder. Safe to re-run: it resumes where it stopped."""
+    root (STL-10: :func:`stl10.location`, which ``$INPAINT_STL10`` can move); return the
+    dataset's folder. Safe to re-run: it resumes where it stopped."""
     if name not in DOWNLOADERS:
         raise ValueError(f"no download for {name!r}; choose from {sorted(DOWNLOADERS)}")
-    return DOWNLOADERS[name](data_root(root), progress=progress)
+    folder = stl10.location(root) if name == "stl10" else data_root(root)
+    return DOWNLOADERS[name](folder, progress=progress)
 
 
 __all__ = ["AUGMENTS", "ColourAugmented", "augmented", "SPLITS", "ChecksumError", "DatasetNotFoundError", "DownloadError", "HTTPClientError", "first",

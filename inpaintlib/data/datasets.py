@@ -69,6 +69,12 @@ class ImageArrayDataset(Dataset):
                                 antialias=True, align_corners=False)[0].clamp_(0.0, 1.0)
         return img
 
+    def source(self, index: int) -> str:
+        """The photo item ``index`` shows, e.g. ``"#51234"`` (its place in the stored
+        array): every STL-10 or CIFAR-10 image is a photo of its own, so clustering by
+        source (:func:`inpaintlib.stats.paired_difference`) treats them as independent."""
+        return f"#{self.indices[index]}"
+
     def __repr__(self) -> str:
         return (f"ImageArrayDataset(name={self.name!r}, split={self.split!r}, n={len(self)}, "
                 f"size={self.size}, stored={self.native})")
@@ -100,17 +106,19 @@ def load_dataset(name: str, split: str, size: int | None = 96,
     * ``"auto"``: STL-10 if it is downloaded, otherwise ``samples``, saying which.
 
     ``size=None`` keeps the stored resolution. ``root`` defaults to ``$INPAINT_DATA`` or
-    ``data/``. A dataset that is not downloaded raises ``DatasetNotFoundError`` with the
+    ``data/`` (STL-10: ``$INPAINT_STL10`` first, which may hold a stand-in:
+    :func:`inpaintlib.data.stl10.write_standin`). A dataset that is not downloaded raises ``DatasetNotFoundError`` with the
     command that downloads it.
     """
     _check_split(split)
     if size is not None:
         check_whole("size", size, 1)
     check_whole("seed", seed)
+    stl10_root = stl10.location(root)
     root = data_root(root)
     if name == "auto":
-        if stl10.is_downloaded(root):
-            print(f"dataset 'auto': using STL-10 from {display_path(root / stl10.FOLDER)}")
+        if stl10.is_downloaded(stl10_root):
+            print(f"dataset 'auto': using STL-10 from {display_path(stl10_root / stl10.FOLDER)}")
             name = "stl10"
         else:
             print(f"dataset 'auto': STL-10 not found under {display_path(root)}, using the offline 'samples' "
@@ -119,9 +127,10 @@ def load_dataset(name: str, split: str, size: int | None = 96,
     if name == "samples":
         return SampleCrops(split, size=96 if size is None else size, seed=seed)
     if name == "stl10":
-        images = stl10.load_unlabeled(root)
+        images = stl10.load_unlabeled(stl10_root)
         parts = split_indices(len(images), fraction_counts(len(images), STL10_FRACTIONS), seed)
-        return ImageArrayDataset(images, parts[SPLITS.index(split)], size, "stl10", split)
+        label = "stl10" if stl10.standin_count(stl10_root) is None else "stl10 (stand-in)"
+        return ImageArrayDataset(images, parts[SPLITS.index(split)], size, label, split)
     if name == "cifar10":
         if split == "test":
             images = cifar10.load_images(root, train=False)

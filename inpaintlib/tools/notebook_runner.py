@@ -7,6 +7,13 @@ parameters of ``notebooks/profiles/quick.yaml`` and writes the executed copies t
 
 Profile files hold ``common`` parameters, given to every notebook that declares them in
 its ``parameters`` cell, and per-notebook overrides under ``notebooks: {"07": {...}}``.
+Three optional keys prepare a run (the ``paper-smoke`` profile uses all three):
+
+* ``only: ["07", "08"]``: the notebooks the profile runs (``--only`` still overrides);
+* ``environment: {VAR: value}``: environment variables for the kernels; ``{runs}`` in a
+  value stands for the runs folder (``$INPAINT_RUNS`` or ``runs/``);
+* ``stand_in: {stl10: 600}``: an STL-10-format stand-in of that many images is written to
+  ``$INPAINT_STL10`` first (:func:`inpaintlib.data.stl10.write_standin`).
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import nbformat
 import papermill as pm
 import yaml
 
-from ..paths import NOTEBOOKS_DIR, runs_dir
+from ..paths import NOTEBOOKS_DIR, display_path, runs_dir
 from ..runtime import HEADLESS_VAR, environ
 
 KERNEL = "python3"
@@ -59,7 +66,31 @@ def load_profile(profile: str, notebooks_dir: Path = NOTEBOOKS_DIR) -> dict:
         names = sorted(p.stem for p in path.parent.glob("*.yaml"))
         raise ValueError(f"unknown profile {profile!r}: no {path} (profiles: {', '.join(names)})")
     data = yaml.safe_load(path.read_text()) or {}
-    return {"common": data.get("common") or {}, "notebooks": data.get("notebooks") or {}}
+    unknown = sorted(set(data) - set(PROFILE_KEYS))
+    if unknown:
+        raise ValueError(f"{path}: unknown key(s) {unknown}; a profile holds {list(PROFILE_KEYS)}")
+    stand_in = data.get("stand_in") or {}
+    if set(stand_in) - {"stl10"}:
+        raise ValueError(f"{path}: stand_in can only write 'stl10', got {sorted(stand_in)}")
+    if stand_in and "INPAINT_STL10" not in (data.get("environment") or {}):
+        raise ValueError(f"{path}: a stand-in needs environment: INPAINT_STL10 (where to write it)")
+    return {"common": data.get("common") or {}, "notebooks": data.get("notebooks") or {},
+            "only": data.get("only"), "environment": data.get("environment") or {}, "stand_in": stand_in}
+
+
+#: The keys a profile file may hold.
+PROFILE_KEYS = ("common", "notebooks", "only", "environment", "stand_in")
+
+
+def prepare_profile(settings: dict) -> dict[str, str]:
+    """The environment that ``settings`` (a :func:`load_profile` result) asks for, with
+    ``{runs}`` resolved, after writing its stand-in datasets."""
+    env = {name: str(value).format(runs=runs_dir()) for name, value in settings["environment"].items()}
+    if "stl10" in settings["stand_in"]:
+        from ..data import stl10
+        folder = stl10.write_standin(env["INPAINT_STL10"], count=settings["stand_in"]["stl10"])
+        print(f"STL-10 stand-in: {settings['stand_in']['stl10']} images in {display_path(folder)}", flush=True)
+    return env
 
 
 def notebook_parameters(notebook: Path, profile: dict) -> dict:
@@ -103,8 +134,9 @@ def run_notebooks(profile: str = "quick", only: list[str] | None = None,
     ``notebooks_dir`` as its working directory. Returns per-notebook run times; raises
     :class:`NotebookRunError` at the first failure, without running the rest.
     """
-    notebooks = list_notebooks(notebooks_dir, only)
     settings = load_profile(profile, notebooks_dir)
+    notebooks = list_notebooks(notebooks_dir, only if only is not None else settings["only"])
+    env = {**HEADLESS_SETTINGS, **prepare_profile(settings)}
     output_dir = Path(output_dir) if output_dir is not None else runs_dir() / profile
     output_dir.mkdir(parents=True, exist_ok=True)
     results = []
@@ -115,7 +147,7 @@ def run_notebooks(profile: str = "quick", only: list[str] | None = None,
               + (" ".join(f"{k}={v!r}" for k, v in params.items()) or "(no parameters)"), flush=True)
         start = time.perf_counter()
         try:
-            with environ(HEADLESS_SETTINGS):
+            with environ(env):
                 pm.execute_notebook(str(nb), str(out), parameters=params, kernel_name=KERNEL,
                                     cwd=str(nb.parent), progress_bar=progress, log_output=False)
         except pm.PapermillExecutionError as err:

@@ -136,7 +136,11 @@ COURSE_RECIPE = dict(model_cfg={"fill": "push_pull"}, augment="colour")
 #:   SGD at lr 1e-3 barely moves a small model, so the course spends only its last epoch
 #:   there;
 #: * ``paper``: the first paper's settings (STL-10, 100 epochs of which the last 50 on
-#:   SGD, batch 40, zero-filled holes, no augmentation), for a GPU.
+#:   SGD, batch 40, zero-filled holes, no augmentation), for a GPU;
+#: * ``paper-smoke``: the paper's path (STL-10 reader, zero-filled holes, AdamW then SGD)
+#:   at the ``tiny`` presets for a few dozen steps, on an STL-10-format stand-in
+#:   (:func:`inpaintlib.data.stl10.write_standin`): proves in minutes on a CPU that
+#:   ``make run PROFILE=paper`` works end to end, without the GPU or the download.
 PROFILES = {
     "quick": dict(preset="quick", dataset="samples", train_images=192, val_images=100,
                   epochs=4, sgd_epochs=2, batch=8, **COURSE_RECIPE),
@@ -144,7 +148,13 @@ PROFILES = {
                    epochs=6, sgd_epochs=1, batch=16, **COURSE_RECIPE),
     "paper": dict(preset=None, dataset="stl10", train_images=None, val_images=10_000,
                   epochs=100, sgd_epochs=50, batch=40, workers=4),
+    "paper-smoke": dict(preset="tiny", dataset="stl10", train_images=96, val_images=24,
+                        epochs=2, sgd_epochs=1, batch=8),
 }
+
+#: Profiles that follow the paper's path: notebooks 08 and 10 evaluate the models that
+#: notebook 07 (and 10) trained in the profile, with the course's references as extra rows.
+PAPER_PROFILES = ("paper", "paper-smoke")
 
 
 def profile_config(model: str, profile: str, **overrides) -> TrainConfig:
