@@ -44,7 +44,7 @@ def test_paper_smoke_08_evaluates_the_runs_of_07(smoke_run):
     runs, _, _ = smoke_run
     out = _outputs(runs / "paper-smoke" / "08_evaluation.ipynb")
     for model in ("wavemix", "cnn", "lama"):
-        assert f"{model} (paper-smoke run): " in out and f"checkpoints/paper-smoke/{model}/best.pt" in out
+        assert f"{model} (paper-smoke run): " in out and f"checkpoints/paper-smoke/{model}/last.pt" in out
         assert f"{model} (CPU reference)" in out                      # the references: extra rows only
     assert "models under test: the runs of notebook 07" in out
     assert "FID: " in out                                             # computed, or a one-line reason
