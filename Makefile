@@ -9,6 +9,7 @@
 #   make pretrained           retrain and re-export the reference checkpoints (hours on a CPU)
 #   make notebooks            re-execute the committed notebooks in place (maintainers)
 #   make assignments          student notebooks + autograder zips into runs/assignments/ (otter-grader; ONLY="A1 A3")
+#   make student-release      what students receive, into runs/student-release/ (no solutions, no hidden tests)
 #   make lock                 re-resolve pyproject.toml into requirements-lock.txt
 
 PYTHON  ?= python3
@@ -18,7 +19,7 @@ ONLY    ?=
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup run test gpu-check lab notebooks pretrained assignments lock clean
+.PHONY: setup run test gpu-check lab notebooks pretrained assignments student-release lock clean
 
 setup: $(STAMP)
 
@@ -45,6 +46,9 @@ pretrained: setup
 
 assignments: setup
 	$(PY) -m inpaintlib assignments $(if $(ONLY),--only $(ONLY),)
+
+student-release: setup
+	$(PY) -m inpaintlib student-release
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/

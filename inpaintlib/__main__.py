@@ -21,6 +21,9 @@
     assignments [--only A1 ...] [--grade NOTEBOOK ...]
                                         build the graded coursework (otter-grader) into
                                         runs/assignments/, or grade submitted notebooks
+                                        (each in its own process, with a time limit)
+    student-release [--out DIR]         what students receive: library, tutorials, data and
+                                        the student notebooks, no solution or hidden test
 """
 
 from __future__ import annotations
@@ -241,35 +244,28 @@ def _assignments(args: argparse.Namespace) -> int:
 
 
 def _grade_assignment(args: argparse.Namespace, chosen: list[str]) -> int:
-    import csv
-
     from . import coursework
+    from .coursework import classroom
     if len(chosen) != 1 or not args.only:
         print("assignments --grade: name the one assignment the notebooks belong to with --only, e.g. --only A1",
               file=sys.stderr)
         return 2
     name = chosen[0]
-    zip_path = coursework.autograder_zip(name, args.out)
-    missing = [nb for nb in args.grade if not Path(nb).is_file()]
-    if missing:
-        print(f"assignments --grade: no such notebook: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    results = coursework.grade_many([(nb, zip_path) for nb in args.grade], jobs=args.jobs, threads=args.threads)
-    rows = []
-    for nb, grades in zip(args.grade, results):
-        print(f"\n{nb}\n" + grades.format(messages=args.messages))
-        rows.append({"notebook": nb, **{q: g.score for q, g in grades.questions.items()}, "total": grades.total})
+    rows = classroom.grade_class(name, args.grade, csv_path=args.csv, feedback_dir=args.feedback,
+                                 answers_html=args.answers, timeout=args.timeout, threads=args.threads,
+                                 out=args.out, progress=False)
+    for row in rows:
+        print(f"\n{row.notebook}\n" + (row.grades.format(messages=args.messages) if row.grades
+                                       else f"ERROR: {row.error}"))
     manual = [q for q in coursework.questions(name) if q.manual]
     if manual:
-        print("\ngraded by hand (read the answers in each notebook): " +
-              ", ".join(f"{q.name} ({q.points:g} points)" for q in manual))
-    if args.csv:
-        with open(args.csv, "w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-        print(f"points per question: {args.csv}")
-    return 0
+        print("\ngraded by hand: " + ", ".join(f"{q.name} ({q.points:g} points)" for q in manual)
+              + ("" if args.answers else "; --answers FILE.html gathers every notebook's written answers"))
+    errors = [r for r in rows if r.error]
+    if errors:
+        print(f"\n{len(errors)} of {len(rows)} notebooks could not be graded: "
+              + ", ".join(f"{r.notebook.name} ({r.error})" for r in errors), file=sys.stderr)
+    return 1 if errors else 0
 
 
 def _add_download(sub) -> None:
@@ -366,6 +362,21 @@ def _add_gpu_check(sub) -> None:
     p.set_defaults(func=_gpu_check)
 
 
+def _student_release(args: argparse.Namespace) -> int:
+    from .coursework import release
+    release.student_release(args.out)
+    return 0
+
+
+def _add_student_release(sub) -> None:
+    p = sub.add_parser("student-release", help="the folder students receive (no solutions, no hidden tests)",
+                       description="Copy the tracked course files that students need (library, tutorials, "
+                                   "data, set-up) and the student notebooks of every assignment into one folder; "
+                                   "assignment sources, autograders and the course's tests stay out.")
+    p.add_argument("--out", help="output folder (default runs/student-release/)")
+    p.set_defaults(func=_student_release)
+
+
 def _add_assignments(sub) -> None:
     p = sub.add_parser("assignments", help="build the graded coursework (otter-grader) or grade submissions",
                        description="Run otter assign on notebooks/assignments/A*.ipynb: student notebooks and "
@@ -380,13 +391,18 @@ def _add_assignments(sub) -> None:
     p.add_argument("--grade", nargs="+", metavar="NOTEBOOK",
                    help="grade these submitted notebooks with the built autograder of the --only assignment")
     p.add_argument("--messages", action="store_true", help="--grade: print the messages of failed tests")
-    p.add_argument("--csv", help="--grade: write the points per question and notebook to this CSV file")
+    p.add_argument("--csv", help="--grade: the points per question and notebook, a 'possible' row first and "
+                                 "blank columns for the hand-graded questions (rewritten after each notebook)")
+    p.add_argument("--feedback", metavar="DIR", help="--grade: one student-safe feedback file per notebook")
+    p.add_argument("--answers", metavar="HTML", help="--grade: every notebook's written answers on one page")
+    p.add_argument("--timeout", type=positive_int, default=900,
+                   help="--grade: seconds per notebook before it is stopped and reported (default 900)")
     p.set_defaults(func=_assignments)
 
 
 #: Each command's parser, in the order ``--help`` lists them.
 COMMANDS = (_add_download, _add_run_notebooks, _add_train, _add_evaluate, _add_pretrained, _add_recipe_probe,
-            _add_bench, _add_gpu_check, _add_assignments)
+            _add_bench, _add_gpu_check, _add_assignments, _add_student_release)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,8 +16,10 @@ notebook kernel on one thread; the whole file takes about two minutes on 2 busy 
 
 from __future__ import annotations
 
+import csv
 import json
 import re
+import shutil
 
 import nbformat
 import pytest
@@ -44,7 +46,7 @@ BUGS = [
     ("A1_haar_dwt", "q3_wavemix_block", ("ll, bands = haar_level(reduced)",
                                          "from inpaintlib.wavelets import haar_dwt\n"
                                          "    ll, (bands,) = haar_dwt(reduced)"),
-     "wavemix_block uses inpaintlib.wavelets from the library; the graded code must compute this itself"),
+     "wavemix_block uses inpaintlib.wavelets, code that does the work; the graded code must compute this itself"),
     ("A2_lama_masks", "q1_strokes", ("length = (10 + rng.integers(max_len)) * scale\n"
                                      "            width = (5 + rng.integers(max_width)) * scale",
                                      "length = 10 + rng.integers(max_len)\n"
@@ -61,8 +63,15 @@ BUGS = [
                                        "    boxes = boxes_mask(size, rng, b.min_side, b.max_side, b.margin, b.min_times, b.max_times)\n"
                                        "    return boxes | strokes_mask("),
      "each mask is one kind, never both"),
-    ("A3_loss_and_metrics", "q1_ssim_map", ('F.pad(t, [size // 2] * 4, mode="reflect")', "F.pad(t, [size // 2] * 4)"),
+    ("A3_loss_and_metrics", "q1_ssim_map", [('F.pad(t, [0, 0, half, half], mode="reflect")', "F.pad(t, [0, 0, half, half])"),
+                                            ('F.pad(t, [half, half, 0, 0], mode="reflect")', "F.pad(t, [half, half, 0, 0])")],
      "pad with reflection"),
+    ("A3_loss_and_metrics", "q1_ssim_map", ("    def local_mean(t):\n",
+                                            "    window = column * row                           # (C, 1, 11, 11)\n\n"
+                                            "    def local_mean(t):\n"
+                                            "        return F.conv2d(F.pad(t, [half] * 4, mode='reflect'), window, groups=c)\n\n"
+                                            "    def unused(t):\n"),
+     "the question asks for two 1D passes"),
     ("A3_loss_and_metrics", "q2_loss", ("return 3 * (1 - ssim) + mae", "return (1 - ssim) + 3 * mae"),
      "the weights are reversed: 3 x (1 - SSIM) + 1 x MAE"),
     ("A3_loss_and_metrics", "q3_hole_psnr", ("count = weight.flatten(1).sum(1)\n    mse", "count = mask.flatten(1).sum(1)\n    mse"),
@@ -214,9 +223,10 @@ def test_student_notebook_scores_zero(student_grades, name):
         assert g.failures and all("Test case failed" in f for f in g.failures)
 
 
-def _solution_and_hidden_text(name: str) -> list[str]:
+def _solution_and_hidden_text(name: str, public_only: bool = False) -> list[str]:
     """Distinctive lines of the source that must not reach students: solution code, written
-    solutions and hidden tests (minus lines that a public test shares)."""
+    solutions and hidden tests (minus lines that a public test shares). ``public_only``: the
+    text students may see instead (question prose, given code, public tests)."""
     nb = nbformat.read(coursework.ASSIGNMENTS_DIR / f"{name}.ipynb", as_version=4)
     secret, public, block = [], [], None
     for cell in nb.cells:
@@ -246,7 +256,7 @@ def _solution_and_hidden_text(name: str) -> list[str]:
         else:
             public.append(cell.source)                          # the prose students read
     shown = "\n".join(public)
-    return [line for line in secret if line not in shown]
+    return [shown] if public_only else [line for line in secret if line not in shown]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -298,3 +308,162 @@ def test_planted_bug_is_caught(built, tmp_path, name, question, replace, expecte
     messages = grades.messages(question)
     assert expected in messages, f"{name} {question}: expected {expected!r} in\n{messages}"
     print(f"\n{name} {question}: {g.score:g} / {g.possible:g}\n{messages}")
+
+
+# -- grading a class (issue 23) ------------------------------------------------------------
+def test_a_class_batch_survives_corrupt_looping_renamed_and_missing_notebooks(built, tmp_path):
+    """Each notebook is graded in its own process with a time limit: the bad ones become error
+    rows that name them, the others are graded, and the CSV, the feedback files and the
+    written-answers page are all written."""
+    from inpaintlib.coursework import classroom
+    b = built["A1_haar_dwt"]
+    subs = tmp_path / "submissions"
+    subs.mkdir()
+    shutil.copy(b.solution, subs / "alice.ipynb")                       # a renamed, correct notebook
+    (subs / "bob.ipynb").write_text("{ not a notebook")                 # corrupt
+    nb = nbformat.read(b.student, as_version=4)
+    answer = next(c for c in nb.cells if "otter_answer_cell" in c.metadata.get("tags", []))
+    answer.source = "while True:\n    pass\n"
+    nbformat.write(nb, subs / "carol.ipynb")                              # never finishes
+    shutil.copy(b.student, subs / "dave.ipynb")                          # blank
+    order = ["alice", "bob", "carol", "dave", "erin"]                     # erin: no file
+    rows = classroom.grade_class("A1", [subs / f"{n}.ipynb" for n in order], csv_path=tmp_path / "a1.csv",
+                                 feedback_dir=tmp_path / "feedback", answers_html=tmp_path / "written.html",
+                                 timeout=45, out=b.folder.parent, progress=False)
+    by = {r.notebook.stem: r for r in rows}
+    assert by["alice"].grades.total == by["alice"].grades.possible == 9
+    assert by["dave"].grades.total == 0
+    assert "NotJSONError" in by["bob"].error and "stopped after 45 s" in by["carol"].error
+    assert by["erin"].error == "no such file"
+    table = list(csv.DictReader((tmp_path / "a1.csv").open()))
+    assert [r["notebook"] for r in table] == ["possible", *(f"{n}.ipynb" for n in order)]
+    assert table[0]["q1_haar_level"] == "3" and table[0]["possible"] == "9"
+    assert table[1]["total"] == "9" and table[2]["error"] and table[2]["total"] == ""
+    feedback = (tmp_path / "feedback" / "dave.txt").read_text()
+    assert "q1_haar_level: 0 / 3" in feedback and "Traceback" not in feedback
+    hidden = re.findall(r"^def (test_\w+)", "\n".join(_hidden_sources("A1_haar_dwt")), flags=re.M)
+    assert not any(h in feedback for h in hidden)                         # messages, never test source
+    assert "not graded: stopped after" in (tmp_path / "feedback" / "carol.txt").read_text()
+    assert (tmp_path / "written.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_written_answers_are_gathered_per_question(built, tmp_path):
+    from inpaintlib.coursework import classroom
+    b = built["A6_band_project"]
+    manual = [q for q in coursework.questions("A6_band_project") if q.manual]
+    solution, blank = classroom.written_answers(b.solution), classroom.written_answers(b.student)
+    assert len(solution) == len(blank) == len(manual) == 2
+    assert all("_Type your answer here" in text for _, text in blank)
+    assert all("**Solution (a good answer).**" in text for _, text in solution)
+    page = classroom.write_answers(tmp_path / "a6.html", "A6_band_project", [b.solution, b.student]).read_text()
+    assert solution[0][0].split("(")[0].strip() in page and page.count("<h3>") == 4
+
+
+# -- the student release (issue 23) --------------------------------------------------------
+def test_student_release_holds_no_solution_and_no_hidden_test(tmp_path):
+    """What students receive: the tutorials, the library, the data and the student notebooks;
+    not one line of a solution, a written model answer or a hidden test, anywhere in it."""
+    from inpaintlib.coursework import release
+    out = release.student_release(tmp_path / "release", progress=False)
+    assert sorted(p.name for p in (out / "notebooks" / "assignments").iterdir()) == sorted(
+        [f"{n}.ipynb" for n in NAMES] + ["README.md"])
+    assert sorted(p.name for p in (out / "tests").iterdir()) == ["nbval_sanitize.cfg"]
+    assert not list(out.rglob("*.zip")) and not (out / ".ci").exists()
+    assert (out / "inpaintlib" / "coursework" / "checks.py").exists() and (out / "notebooks" / "08_evaluation.ipynb").exists()
+    assert "assignments:" not in (out / "Makefile").read_text()           # nothing to build there
+    texts = {p: p.read_text(errors="ignore") for p in out.rglob("*")
+             if p.is_file() and p.suffix in {".py", ".ipynb", ".md", ".txt", ".cfg", ".yaml", ".toml", ".yml", ""}}
+    # A line that students see anyway is no leak: one an assignment shows (an import, a seeded
+    # generator), or one of the library, the published reference that the assignments
+    # re-implement (tutorial 07 prints `train.train_step`; `return ll, yh` is in `wavelets`).
+    library = "\n".join(p.read_text() for p in (out / "inpaintlib").rglob("*.py"))
+    public = "\n".join(_solution_and_hidden_text(n, public_only=True)[0] for n in NAMES) + library
+    for name in NAMES:
+        secret = [s for s in _solution_and_hidden_text(name) if s not in public and len(s) >= 20]  # not `results = {}`
+        hidden = re.findall(r"^def (test_\w+)", "\n".join(_hidden_sources(name)), flags=re.M)
+        assert len(secret) >= 5 and hidden
+        for path, text in texts.items():
+            leaked = [s for s in hidden + secret if s in text]
+            assert not leaked, f"{path.relative_to(out)} leaks {name}: {leaked[:3]}"
+    guide = (out / "notebooks" / "assignments" / "README.md").read_text()
+    assert "Keep the file name" in guide and all(f"{n}.ipynb" in guide for n in NAMES)
+
+
+# -- grading that cannot be talked into points (issue 23) ----------------------------------
+#: Ways a graded function might reach code that does its work, one per question in turn:
+#: the library under any alias or import style, or a package that does the same.
+LIBRARY_CALLS = [
+    "import inpaintlib.evaluate as ev\n    _ = ev.evaluate",
+    "from inpaintlib import masks as M\n    _ = M.coverage",
+    "import pytorch_wavelets\n    _ = pytorch_wavelets.DWTForward",
+    "from inpaintlib.train import train_step as ts\n    _ = ts",
+    "import torchmetrics.functional as tmf\n    _ = tmf.structural_similarity_index_measure",
+    "from inpaintlib.studio import engine\n    _ = engine",
+    "import inpaintlib\n    _ = inpaintlib.metrics.psnr",
+]
+GRADED_FUNCTIONS = {  # question -> the function it grades (A1-A5; A6 is a project that uses the library)
+    ("A1_haar_dwt", "q1_haar_level"): "haar_level", ("A1_haar_dwt", "q2_haar_pyramid"): "haar_pyramid",
+    ("A1_haar_dwt", "q3_wavemix_block"): "wavemix_block", ("A2_lama_masks", "q1_strokes"): "strokes_mask",
+    ("A2_lama_masks", "q2_boxes"): "boxes_mask", ("A2_lama_masks", "q3_lama_mask"): "lama_style_mask",
+    ("A3_loss_and_metrics", "q1_ssim_map"): "gaussian_ssim_map", ("A3_loss_and_metrics", "q2_loss"): "inpainting_loss",
+    ("A3_loss_and_metrics", "q3_hole_psnr"): "hole_psnr", ("A3_loss_and_metrics", "q4_hole_ssim"): "hole_ssim",
+    ("A4_training_step", "q1_optimizers"): "optimizer_for", ("A4_training_step", "q2_train_step"): "my_train_step",
+    ("A4_training_step", "q3_fit"): "fit", ("A5_fourier_convolution", "q1_fourier_unit"): "fourier_unit",
+    ("A5_fourier_convolution", "q2_spectral_transform"): "spectral_transform", ("A5_fourier_convolution", "q3_ffc"): "ffc",
+}
+
+
+def test_every_library_question_is_listed():
+    assert sorted(GRADED_FUNCTIONS) == sorted((n, q) for n in NAMES if n != "A6_band_project" for q in auto_questions(n))
+
+
+@pytest.mark.parametrize("key", sorted(GRADED_FUNCTIONS), ids=lambda k: f"{k[0][:2]}-{k[1]}")
+def test_a_correct_answer_that_reaches_the_library_scores_zero(built, tmp_path, key):
+    """The solution, still correct, with one look at code that does the work: the whole
+    question scores 0, with a message that says why."""
+    name, question = key
+    fn = GRADED_FUNCTIONS[key]
+    code = "\n".join(c.source for c in nbformat.read(built[name].solution, as_version=4).cells if c.cell_type == "code")
+    (header,) = re.findall(rf"^def {fn}\(.*\):$", code, flags=re.M)
+    call = LIBRARY_CALLS[sorted(GRADED_FUNCTIONS).index(key) % len(LIBRARY_CALLS)]
+    namespace, errors = coursework.run_cells(built[name].solution, until=question,
+                                             replace=(header, f"{header}\n    {call}"), cwd=tmp_path)
+    assert not errors, errors
+    g = coursework.run_tests(namespace, built[name].autograder_zip, [question]).questions[question]
+    assert g.score == 0, f"{name} {question} scored {g.score} with {call!r}"
+    assert any(coursework.OWN_CODE in f for f in g.failures)
+
+
+def test_a_notebook_that_disables_the_checks_scores_no_more_than_a_blank_one(built, student_grades, tmp_path):
+    """No-op checking helpers and an `allclose` that is always true, and no answer: graded like
+    a submission (otter, a fresh kernel), it scores 0, like the blank notebook, and is told why."""
+    b = built["A1_haar_dwt"]
+    nb = nbformat.read(b.student, as_version=4)
+    nb.cells.insert(1, nbformat.v4.new_code_cell(
+        "import torch\nimport numpy as np\nimport inpaintlib.coursework as cw\nfrom inpaintlib.coursework import checks\n"
+        "torch.allclose = lambda *a, **k: True\nnp.allclose = lambda *a, **k: True\n"
+        "for name in ('check_close', 'check_own_code', 'defined', 'unpack'):\n"
+        "    setattr(cw, name, lambda *a, **k: None)\n    setattr(checks, name, lambda *a, **k: None)\n"
+        "cw.check_close = checks.check_close = lambda *a, **k: None"))
+    nbformat.write(nb, tmp_path / "A1_haar_dwt.ipynb")
+    grades = coursework.grade(tmp_path / "A1_haar_dwt.ipynb", b.autograder_zip)
+    assert grades.total <= student_grades["A1_haar_dwt"].total == 0
+    message = grades.messages("q1_haar_level")
+    assert "changes code it did not write" in message and "torch.allclose" in message and "setattr" in message
+
+
+@pytest.mark.parametrize("source, caught", [
+    ("import torch\ntorch.allclose = lambda *a, **k: True", True),
+    ("from inpaintlib import coursework as cw\ncw.check_close = print", True),
+    ("import numpy as np\ndel np.testing.assert_allclose", True),
+    ("import sys\nsys.modules['torch'] = None", True),
+    ("exec('x = 1')", True),
+    ("import builtins", True),
+    ("import torch\nx = torch.zeros(3)\nx.data = torch.ones(3)\nmodel = torch.nn.Linear(2, 2)\nmodel.weight.data[:] = 0", False),
+    ("import matplotlib.pyplot as plt\nplt.rcParams['figure.figsize'] = (3, 3)", False),
+    ("%matplotlib inline\nimport torch\ny = torch.ones(2)", False),
+    ("def f(:\n    pass", False),                                  # does not parse: fails when it runs
+])
+def test_tampering_scan(source, caught):
+    from inpaintlib.coursework.integrity import scan_source
+    assert bool(scan_source(source)) is caught, scan_source(source)

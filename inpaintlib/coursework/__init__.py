@@ -26,19 +26,27 @@ offline: no Docker, no PDF export.
     grades = coursework.grade(built["A1_haar_dwt"].student, built["A1_haar_dwt"].autograder_zip)
     print(grades.format())
 
+Grading applies two rules on top of the tests (:func:`apply_rules`): a question whose function
+calls code that does its work scores 0, and a notebook that changes code it did not write
+(:mod:`~inpaintlib.coursework.integrity`) scores 0 everywhere. :mod:`~inpaintlib.coursework.classroom`
+grades a whole class (a process and a time limit per notebook, CSV, feedback, written answers);
+:mod:`~inpaintlib.coursework.release` writes what students receive.
+
 :func:`run_cells` and :func:`run_tests` do the same in this Python process, without a kernel:
 the fast path ``tests/test_coursework.py`` uses to grade many deliberately wrong answers.
 """
 
 
 from .assignments import ASSIGNMENTS_DIR, Question, names, questions, resolve
-from .checks import (check_close, check_coverage, check_masks, check_own_code, check_weights_close, coverage_summary,
-                     defined, library_uses, load_weights_file, unpack)
-from .grading import (AssignmentCheckError, Built, Grades, QuestionGrade, autograder_zip, build, default_output, grade,
-                      grade_many, kernel_environment)
+from .checks import (LIBRARY_CODE, OWN_CODE, check_close, check_coverage, check_masks, check_own_code,
+                     check_weights_close, coverage_summary, defined, library_uses, load_weights_file, unpack,
+                     with_helpers)
+from .grading import (AssignmentCheckError, Built, Grades, QuestionGrade, apply_rules, autograder_zip, build,
+                      default_output, grade, grade_many, kernel_environment)
 from .in_process import run_cells, run_tests
 
-__all__ = ["ASSIGNMENTS_DIR", "AssignmentCheckError", "Built", "Grades", "Question", "QuestionGrade", "autograder_zip",
+__all__ = ["ASSIGNMENTS_DIR", "LIBRARY_CODE", "OWN_CODE", "AssignmentCheckError", "apply_rules", "Built", "Grades", "Question", "QuestionGrade", "autograder_zip",
            "build", "check_close", "check_coverage", "check_masks", "check_own_code", "check_weights_close",
            "coverage_summary", "default_output", "defined", "grade", "grade_many", "kernel_environment",
-           "library_uses", "load_weights_file", "names", "questions", "resolve", "run_cells", "run_tests", "unpack"]
+           "library_uses", "load_weights_file", "names", "questions", "resolve", "run_cells", "run_tests", "unpack",
+           "with_helpers"]

@@ -276,15 +276,39 @@ def library_uses(fn: Callable, forbidden: Iterable) -> list[str]:
                     if inner is not None and not isinstance(inner, (int, float, str)) and bad(inner):
                         found.append(f"{name}.{attr}")
 
-    walk(fn)
+    walk(getattr(fn, "__wrapped__", fn))          # with_helpers: the student's own function
     return sorted(set(found))
 
 
-def check_own_code(what: str, fn: Callable, forbidden: Iterable, reason: str = "") -> None:
+def with_helpers(fn: Callable, **helpers) -> Callable:
+    """A copy of the notebook function ``fn`` that calls ``helpers`` (name -> function, e.g.
+    the reference for an earlier question) instead of the notebook's own functions of
+    those names. A later question that builds on an earlier one is then graded on its own
+    code: one wrong helper does not cost the points of every question that uses it.
+    ``__wrapped__`` keeps ``fn`` for :func:`check_own_code`."""
+    scope = {**fn.__globals__, **helpers}
+    copy = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, fn.__closure__)
+    copy.__kwdefaults__, copy.__wrapped__ = fn.__kwdefaults__, fn
+    return copy
+
+
+#: What a graded function may not call by default: the course's library (any module of it,
+#: under any alias) and the packages that already do what the assignments ask for.
+LIBRARY_CODE = ("inpaintlib", "pywt", "pytorch_wavelets", "torchmetrics", "skimage", "kornia", "piq",
+                "pytorch_msssim", "cv2", "scipy", "torchvision")
+#: The words every failure of :func:`check_own_code` contains; the grader scores the whole
+#: question 0 when it sees them (:func:`inpaintlib.coursework.grading.apply_rules`).
+OWN_CODE = "the graded code must compute this itself"
+
+
+def check_own_code(what: str, fn: Callable, forbidden: Iterable = LIBRARY_CODE, reason: str = "",
+                   allow: Iterable[str] = ()) -> None:
     """``AssertionError`` if the graded function ``fn`` (named ``what``) uses anything
-    ``forbidden`` (see :func:`library_uses`): the library is what it is compared with."""
-    uses = library_uses(fn, forbidden)
+    ``forbidden`` (see :func:`library_uses`; default :data:`LIBRARY_CODE`) but the module
+    names in ``allow`` (a question that draws with OpenCV allows ``"cv2"``): the library is
+    what it is compared with. The grader then scores the whole question 0."""
+    allow = set(allow)
+    uses = library_uses(fn, [f for f in forbidden if f not in allow])
     if uses:
-        raise AssertionError(f"{what} uses {', '.join(uses)} from the library; the graded code must "
-                             f"compute this itself{': ' + reason if reason else ''} (the library is the "
-                             "reference it is compared with)")
+        raise AssertionError(f"{what} uses {', '.join(uses)}, code that does the work; {OWN_CODE}"
+                             f"{': ' + reason if reason else ''} (the question scores 0 while it does)")

@@ -14,6 +14,8 @@ from pathlib import Path
 from ..paths import runs_dir
 from ..runtime import environ
 from .assignments import ASSIGNMENTS_DIR, questions, resolve
+from .checks import OWN_CODE
+from .integrity import tampering
 
 
 class AssignmentCheckError(RuntimeError):
@@ -79,6 +81,29 @@ class Grades:
                 lines += ["    " + line for failure in q.failures for line in failure.splitlines()]
         lines.append(f"{'total':{width}s}  {self.total:4.1f} / {self.possible:g}")
         return "\n".join(lines)
+
+
+def apply_rules(grades: Grades, tampered: list[str] | None = None) -> Grades:
+    """The course's two rules on top of the tests' points:
+
+    * a question whose graded function calls the code it is compared with (a failure of
+      :func:`~inpaintlib.coursework.checks.check_own_code`) scores 0, however many of its
+      other test cases passed;
+    * a notebook that changes code it did not write (``tampered``: the statements
+      :func:`~inpaintlib.coursework.integrity.tampering` found) scores 0 on every question.
+    """
+    graded = {}
+    for name, q in grades.questions.items():
+        if tampered:
+            reason = ("grading refused: this notebook changes code it did not write ("
+                      + "; ".join(tampered[:3]) + (" ..." if len(tampered) > 3 else "")
+                      + "); remove those lines and submit again")
+            graded[name] = QuestionGrade(0.0, q.possible, [reason])
+        elif any(OWN_CODE in f for f in q.failures):
+            graded[name] = QuestionGrade(0.0, q.possible, q.failures)
+        else:
+            graded[name] = q
+    return Grades(graded)
 
 
 def grades_from(test_files: Iterable) -> Grades:
@@ -205,14 +230,16 @@ def grade(notebook: str | os.PathLike, autograder: str | os.PathLike, threads: i
     """Grade one submitted notebook with an autograder zip, without Docker (what
     ``otter run -a <zip> <notebook>`` does): the notebook is executed top to bottom in a
     fresh kernel of this environment, errors and all, then every test, hidden ones
-    included, is run. ``threads`` and ``env``: see :func:`kernel_environment`."""
+    included, is run, and :func:`apply_rules` applied (the tampering scan reads the
+    notebook here, in this process, not in the kernel). ``threads`` and ``env``: see
+    :func:`kernel_environment`."""
     import warnings
 
     from otter.api import grade_submission
     with kernel_environment(threads, env), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The inplace keyword")   # otter's own pandas calls
         results = grade_submission(str(notebook), str(autograder), quiet=True)
-    return grades_from(results.results.values())
+    return apply_rules(grades_from(results.results.values()), tampering(notebook))
 
 
 def grade_many(submissions: Iterable[tuple[str | os.PathLike, str | os.PathLike]], jobs: int = 1,

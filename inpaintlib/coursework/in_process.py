@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .grading import Grades, grades_from
+from .grading import Grades, apply_rules, grades_from
 
 
 def _is_otter_cell(source: str) -> bool:
@@ -115,4 +115,4 @@ def run_tests(namespace: Mapping, autograder: str | os.PathLike,
                     test_file = create_test_file(os.path.join(folder, member), NBMetadataConfig({}))
                     test_file.run(dict(namespace))
                     files.append(test_file)
-    return grades_from(files)
+    return apply_rules(grades_from(files))
