@@ -47,12 +47,11 @@ BUGS = [
                                          "from inpaintlib.wavelets import haar_dwt\n"
                                          "    ll, (bands,) = haar_dwt(reduced)"),
      "wavemix_block uses inpaintlib.wavelets, code that does the work; the graded code must compute this itself"),
-    ("A2_lama_masks", "q1_strokes", ("length = (10 + rng.integers(max_len)) * scale\n"
-                                     "            width = (5 + rng.integers(max_width)) * scale",
-                                     "length = 10 + rng.integers(max_len)\n"
-                                     "            width = 5 + rng.integers(max_width)"),
-     "did you forget to scale lengths and widths by size / 256?"),
-    ("A2_lama_masks", "q2_boxes", ("x0 = int(rng.integers(m, size - m - w + 1))", "x0 = int(rng.integers(0, size - w + 1))"),
+    ("A2_lama_masks", "q1_strokes", ("canvas = max(size, REFERENCE_SIZE)\n    scale = canvas / REFERENCE_SIZE\n"
+                                     "    mask = np.zeros((canvas, canvas), np.uint8)\n    for stroke",
+                                     "canvas = size\n    scale = 1.0\n    mask = np.zeros((canvas, canvas), np.uint8)\n    for stroke"),
+     "did you forget the canvas?"),
+    ("A2_lama_masks", "q2_boxes", ("x0 = int(rng.integers(m, canvas - m - w + 1))", "x0 = int(rng.integers(0, canvas - w + 1))"),
      "masks have hole pixels in the 4 px margin"),
     ("A2_lama_masks", "q3_lama_mask", ("    if preset.boxes is not None and rng.random() < preset.box_probability:\n"
                                        "        b = preset.boxes\n"
