@@ -9,6 +9,7 @@
 #   make pretrained           retrain and re-export the reference checkpoints (hours on a CPU)
 #   make notebooks            re-execute the committed notebooks in place (maintainers)
 #   make assignments          student notebooks + autograder zips into runs/assignments/ (otter-grader; ONLY="A1 A3")
+#   make site                 the course website: executed notebooks as HTML into runs/site/html/ (no re-execution)
 #   make student-release      what students receive, into runs/student-release/ (no solutions, no hidden tests)
 #   make lock                 re-resolve pyproject.toml into requirements-lock.txt
 
@@ -19,7 +20,7 @@ ONLY    ?=
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup run test gpu-check lab notebooks pretrained assignments student-release lock clean
+.PHONY: setup run test gpu-check lab notebooks pretrained assignments student-release site lock clean
 
 setup: $(STAMP)
 
@@ -49,6 +50,9 @@ assignments: setup
 
 student-release: setup
 	$(PY) -m inpaintlib student-release
+
+site: setup
+	$(PY) -m inpaintlib site
 
 lab: setup
 	$(VENV)/bin/jupyter lab notebooks/

@@ -22,6 +22,7 @@
                                         build the graded coursework (otter-grader) into
                                         runs/assignments/, or grade submitted notebooks
                                         (each in its own process, with a time limit)
+    site [--out DIR]                    the course website (Jupyter Book, nothing re-executed)
     student-release [--out DIR]         what students receive: library, tutorials, data and
                                         the student notebooks, no solution or hidden test
 """
@@ -377,6 +378,24 @@ def _add_student_release(sub) -> None:
     p.set_defaults(func=_student_release)
 
 
+def _site(args: argparse.Namespace) -> int:
+    from .tools import site
+    html = site.build_site(args.out)
+    broken = site.broken_links(html)
+    if broken:
+        raise RuntimeError(f"{len(broken)} broken internal links or images: " + "; ".join(broken[:5]))
+    return 0
+
+
+def _add_site(sub) -> None:
+    p = sub.add_parser("site", help="the course website: the executed notebooks as static HTML (make site)",
+                       description="Render the README, the executed notebooks (not re-executed), the coursework "
+                                   "guide and CONTRIBUTING.md with Jupyter Book into <out>/html, then check every "
+                                   "internal link and image.")
+    p.add_argument("--out", help="output folder (default runs/site/)")
+    p.set_defaults(func=_site)
+
+
 def _add_assignments(sub) -> None:
     p = sub.add_parser("assignments", help="build the graded coursework (otter-grader) or grade submissions",
                        description="Run otter assign on notebooks/assignments/A*.ipynb: student notebooks and "
@@ -402,7 +421,7 @@ def _add_assignments(sub) -> None:
 
 #: Each command's parser, in the order ``--help`` lists them.
 COMMANDS = (_add_download, _add_run_notebooks, _add_train, _add_evaluate, _add_pretrained, _add_recipe_probe,
-            _add_bench, _add_gpu_check, _add_assignments, _add_student_release)
+            _add_bench, _add_gpu_check, _add_assignments, _add_student_release, _add_site)
 
 
 def build_parser() -> argparse.ArgumentParser:

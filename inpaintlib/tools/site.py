@@ -1,0 +1,126 @@
+"""The course website: the executed notebooks as a static HTML site (``make site``).
+
+    python -m inpaintlib site          # -> runs/site/html/index.html (open it in a browser)
+
+Built with Jupyter Book 1 (Sphinx and MyST-NB, installed from the package registry, offline):
+the README is the home page, then the twelve notebooks in order, the coursework guide, the
+data notes and CONTRIBUTING.md, with the figures. The notebooks are rendered as committed:
+**nothing is re-executed** (``execute_notebooks: off``), so the site shows exactly the outputs
+that nbval checks. The sources are staged in ``runs/site/src`` (the repository is never
+written), and :func:`broken_links` checks every internal link and image of the result.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from ..paths import NOTEBOOKS_DIR, REPO_ROOT, runs_dir
+
+#: The pages, in order: the home page, the notebooks (found at build time), then these.
+EXTRA_PAGES = ("notebooks/assignments/README.md", "data/README.md", "CONTRIBUTING.md")
+
+CONFIG = """\
+title: Resource-efficient image inpainting
+author: the course's contributors
+only_build_toc_files: true
+execute:
+  execute_notebooks: "off"        # the committed outputs, as nbval checks them
+sphinx:
+  config:
+    myst_heading_anchors: 3        # links such as CONTRIBUTING.md#glossary
+    html_show_copyright: false
+    suppress_warnings: ["mystnb.unknown_mime_type"]
+html:
+  use_repository_button: false
+  use_issues_button: false
+  use_edit_page_button: false
+"""
+
+
+def default_output() -> Path:
+    """``runs/site/`` (``$INPAINT_RUNS``)."""
+    return runs_dir() / "site"
+
+
+def stage(src: Path) -> list[str]:
+    """Copy the pages and figures into ``src`` (replacing it) and write Jupyter Book's
+    ``_config.yml`` and ``_toc.yml``; return the pages in order."""
+    shutil.rmtree(src, ignore_errors=True)
+    notebooks = [p.relative_to(REPO_ROOT).as_posix() for p in sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))]
+    pages = ["README.md", *notebooks, *EXTRA_PAGES]
+    for rel in pages:
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / rel, src / rel)
+    shutil.copytree(REPO_ROOT / "figures", src / "figures")
+    (src / "_config.yml").write_text(CONFIG)
+    chapters = "\n".join(f"      - file: {Path(p).with_suffix('').as_posix()}" for p in pages[1:1 + len(notebooks)])
+    extras = "\n".join(f"      - file: {Path(p).with_suffix('').as_posix()}" for p in EXTRA_PAGES)
+    (src / "_toc.yml").write_text(f"format: jb-book\nroot: README\nparts:\n  - caption: Notebooks\n"
+                                  f"    chapters:\n{chapters}\n  - caption: Coursework, data and maintainers\n"
+                                  f"    chapters:\n{extras}\n")
+    return pages
+
+
+def build_site(out: str | os.PathLike | None = None, progress: bool = True) -> Path:
+    """Stage the sources and build the site into ``out/html`` (default ``runs/site/``);
+    return the HTML folder. A failed build raises ``RuntimeError`` with Jupyter Book's
+    last lines."""
+    out = Path(out or default_output()).resolve()
+    src = out / "src"
+    stage(src)
+    jb = Path(sys.executable).with_name("jupyter-book")
+    if not jb.exists():
+        raise RuntimeError(f"{jb} is missing: install the course's locked packages (make setup)")
+    cmd = [str(jb), "build", str(src), "--path-output", str(out / "book"), "--keep-going"]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError("jupyter-book build failed:\n" + "\n".join((done.stdout + done.stderr).splitlines()[-15:]))
+    html_dir = out / "html"
+    shutil.rmtree(html_dir, ignore_errors=True)
+    shutil.copytree(out / "book" / "_build" / "html", html_dir)
+    if progress:
+        print(f"site: {sum(1 for _ in html_dir.rglob('*.html'))} pages in {html_dir} (open index.html)")
+    return html_dir
+
+
+class _Links(html.parser.HTMLParser):
+    """The ``href`` and ``src`` targets of one HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.targets: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if value and (name == "src" or (name == "href" and tag in ("a", "link"))):
+                self.targets.append(value)
+
+
+def broken_links(html_dir: str | os.PathLike) -> list[str]:
+    """Every internal link or image of the site under ``html_dir`` whose target file does
+    not exist, as ``"page.html -> target"`` (external links and in-page anchors are not
+    followed)."""
+    html_dir = Path(html_dir)
+    broken = []
+    for page in sorted(html_dir.rglob("*.html")):
+        if page.relative_to(html_dir).parts[0] == "_static":     # the theme's templates, not pages
+            continue
+        parser = _Links()
+        parser.feed(page.read_text(errors="replace"))
+        for target in parser.targets:
+            url = urlparse(target)
+            if url.scheme or url.netloc or target.startswith(("#", "mailto:", "javascript:", "data:")):
+                continue
+            path = unquote(url.path)
+            if not path:
+                continue
+            resolved = (page.parent / path).resolve()
+            if not resolved.exists():
+                broken.append(f"{page.relative_to(html_dir)} -> {target}")
+    return broken
