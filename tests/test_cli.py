@@ -33,6 +33,8 @@ MISTAKES = [
     (["bench", "dwt", "--shape", "1", "1", "1"], 2, "expected 4 arguments"),
     (["assignments", "--only", "Z9"], 1, "Z9"),
     (["assignments", "--only", "A1", "--grade", "no/such.ipynb", "--out", "no/such/folder"], 1, "autograder"),
+    (["site", "--out", "/dev/null"], 1, "is a file, not a folder"),
+    (["student-release", "--out", "/dev/null"], 1, "is a file, not a folder"),
 ]
 
 

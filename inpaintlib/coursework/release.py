@@ -61,6 +61,8 @@ def student_release(out: str | os.PathLike | None = None, progress: bool = True)
     earlier one, and return it."""
     from .grading import build
     out = Path(out or default_output()).resolve()
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out} is a file, not a folder: give --out a folder (it is created if missing)")
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:

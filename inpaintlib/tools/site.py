@@ -72,6 +72,8 @@ def build_site(out: str | os.PathLike | None = None, progress: bool = True) -> P
     return the HTML folder. A failed build raises ``RuntimeError`` with Jupyter Book's
     last lines."""
     out = Path(out or default_output()).resolve()
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out} is a file, not a folder: give --out a folder (it is created if missing)")
     src = out / "src"
     stage(src)
     jb = Path(sys.executable).with_name("jupyter-book")
