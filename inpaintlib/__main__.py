@@ -19,12 +19,9 @@
     gpu-check [--compile]               on a GPU: the CUDA tests, then the Table 1 speed
                                         ratios next to the paper's (make gpu-check)
     assignments [--only A1 ...] [--grade NOTEBOOK ...]
-                                        build the graded coursework (otter-grader) into
-                                        runs/assignments/, or grade submitted notebooks
-                                        (each in its own process, with a time limit)
+                                        build the coursework (otter-grader), or grade notebooks
     site [--out DIR]                    the course website (Jupyter Book, nothing re-executed)
-    student-release [--out DIR]         what students receive: library, tutorials, data and
-                                        the student notebooks, no solution or hidden test
+    student-release [--out DIR]         what students receive (no solution, no hidden test)
 """
 
 from __future__ import annotations
@@ -363,10 +360,13 @@ def _add_gpu_check(sub) -> None:
     p.set_defaults(func=_gpu_check)
 
 
-def _student_release(args: argparse.Namespace) -> int:
-    from .coursework import release
-    release.student_release(args.out)
-    return 0
+def _write_to(module: str, function: str):
+    """A command that calls ``inpaintlib.<module>.<function>(args.out)`` (imported when it runs)."""
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+        getattr(importlib.import_module(f".{module}", __package__), function)(args.out)
+        return 0
+    return run
 
 
 def _add_student_release(sub) -> None:
@@ -375,16 +375,7 @@ def _add_student_release(sub) -> None:
                                    "data, set-up) and the student notebooks of every assignment into one folder; "
                                    "assignment sources, autograders and the course's tests stay out.")
     p.add_argument("--out", help="output folder (default runs/student-release/)")
-    p.set_defaults(func=_student_release)
-
-
-def _site(args: argparse.Namespace) -> int:
-    from .tools import site
-    html = site.build_site(args.out)
-    broken = site.broken_links(html)
-    if broken:
-        raise RuntimeError(f"{len(broken)} broken internal links or images: " + "; ".join(broken[:5]))
-    return 0
+    p.set_defaults(func=_write_to("coursework.release", "student_release"))
 
 
 def _add_site(sub) -> None:
@@ -393,7 +384,7 @@ def _add_site(sub) -> None:
                                    "guide and CONTRIBUTING.md with Jupyter Book into <out>/html, then check every "
                                    "internal link and image.")
     p.add_argument("--out", help="output folder (default runs/site/)")
-    p.set_defaults(func=_site)
+    p.set_defaults(func=_write_to("tools.site", "build_site"))
 
 
 def _add_assignments(sub) -> None:

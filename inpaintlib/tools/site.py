@@ -70,7 +70,7 @@ def stage(src: Path) -> list[str]:
 def build_site(out: str | os.PathLike | None = None, progress: bool = True) -> Path:
     """Stage the sources and build the site into ``out/html`` (default ``runs/site/``);
     return the HTML folder. A failed build raises ``RuntimeError`` with Jupyter Book's
-    last lines."""
+    last lines, a broken internal link or image (:func:`broken_links`) one naming it."""
     out = Path(out or default_output()).resolve()
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out} is a file, not a folder: give --out a folder (it is created if missing)")
@@ -86,6 +86,9 @@ def build_site(out: str | os.PathLike | None = None, progress: bool = True) -> P
     html_dir = out / "html"
     shutil.rmtree(html_dir, ignore_errors=True)
     shutil.copytree(out / "book" / "_build" / "html", html_dir)
+    broken = broken_links(html_dir)
+    if broken:
+        raise RuntimeError(f"{len(broken)} broken internal links or images: " + "; ".join(broken[:5]))
     if progress:
         print(f"site: {sum(1 for _ in html_dir.rglob('*.html'))} pages in {html_dir} (open index.html)")
     return html_dir
