@@ -360,31 +360,31 @@ def _add_gpu_check(sub) -> None:
     p.set_defaults(func=_gpu_check)
 
 
-def _write_to(module: str, function: str):
-    """A command that calls ``inpaintlib.<module>.<function>(args.out)`` (imported when it runs)."""
+def _add_writer(sub, name: str, target: str, default: str, help: str, description: str) -> None:
+    """A command that calls ``target`` (``"module:function"`` of inpaintlib) with ``args.out``."""
     def run(args: argparse.Namespace) -> int:
         import importlib
+        module, function = target.split(":")
         getattr(importlib.import_module(f".{module}", __package__), function)(args.out)
         return 0
-    return run
+    p = sub.add_parser(name, help=help, description=description)
+    p.add_argument("--out", help=f"output folder (default {default})")
+    p.set_defaults(func=run)
 
 
 def _add_student_release(sub) -> None:
-    p = sub.add_parser("student-release", help="the folder students receive (no solutions, no hidden tests)",
-                       description="Copy the tracked course files that students need (library, tutorials, "
-                                   "data, set-up) and the student notebooks of every assignment into one folder; "
-                                   "assignment sources, autograders and the course's tests stay out.")
-    p.add_argument("--out", help="output folder (default runs/student-release/)")
-    p.set_defaults(func=_write_to("coursework.release", "student_release"))
+    _add_writer(sub, "student-release", "coursework.release:student_release", "runs/student-release/",
+                "the folder students receive (no solutions, no hidden tests)",
+                "Copy the tracked course files that students need (library, tutorials, data, set-up) and the "
+                "student notebooks of every assignment into one folder; assignment sources, autograders and the "
+                "course's tests stay out.")
 
 
 def _add_site(sub) -> None:
-    p = sub.add_parser("site", help="the course website: the executed notebooks as static HTML (make site)",
-                       description="Render the README, the executed notebooks (not re-executed), the coursework "
-                                   "guide and CONTRIBUTING.md with Jupyter Book into <out>/html, then check every "
-                                   "internal link and image.")
-    p.add_argument("--out", help="output folder (default runs/site/)")
-    p.set_defaults(func=_write_to("tools.site", "build_site"))
+    _add_writer(sub, "site", "tools.site:build_site", "runs/site/",
+                "the course website: the executed notebooks as static HTML (make site)",
+                "Render the README, the executed notebooks (not re-executed), the coursework guide and "
+                "CONTRIBUTING.md with Jupyter Book into <out>/html, then check every internal link and image.")
 
 
 def _add_assignments(sub) -> None:
