@@ -113,3 +113,36 @@ def save_figure(fig: plt.Figure, name: str, dpi: int = 110) -> Path:
     return atomic_write(out_dir / f"{name}.png",
                         lambda fh: fig.savefig(fh, format="png", dpi=dpi, bbox_inches="tight",
                                                metadata={"Software": None}))
+
+
+#: Offsets (points) tried in turn for a point's label, nearest first.
+LABEL_OFFSETS = [(3, 3), (3, -9), (-3, 3), (-3, -9), (3, 11), (-3, 11), (3, -17), (-3, -17), (10, -4), (-10, -4)]
+
+
+def label_points(ax: plt.Axes, xs: Sequence[float], ys: Sequence[float], labels: Sequence[str],
+                 fontsize: float = 7) -> list[tuple[int, int]]:
+    """Write ``labels[i]`` next to the point ``(xs[i], ys[i])`` of ``ax`` without two labels
+    overlapping where it can: each label takes the first offset of :data:`LABEL_OFFSETS`
+    whose box (estimated from the text length) is clear of the labels already placed; a
+    label with no clear offset takes the first. Returns the offsets (points) chosen."""
+    ax.figure.canvas.draw()                      # settles the axes limits the data transform uses
+    to_points = 72 / ax.figure.dpi
+    width_per_char, height = 0.6 * fontsize, fontsize
+    placed, chosen = [], []
+    for x, y, text in zip(xs, ys, labels):
+        px, py = (v * to_points for v in ax.transData.transform((x, y)))
+        w = width_per_char * len(text)
+        for dx, dy in LABEL_OFFSETS:
+            left = px + dx if dx >= 0 else px + dx - w
+            box = (left, py + dy, left + w, py + dy + height)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                break
+        else:
+            dx, dy = LABEL_OFFSETS[0]
+            left = px + dx
+            box = (left, py + dy, left + w, py + dy + height)
+        placed.append(box)
+        chosen.append((dx, dy))
+        ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
+                    ha="left" if dx >= 0 else "right")
+    return chosen

@@ -61,3 +61,15 @@ def test_saved_figures_are_byte_identical_on_a_rerun(tmp_path, monkeypatch):
         with pytest.raises(ValueError, match="bare name"):
             viz.save_figure(plt.figure(), bad)
     plt.close("all")
+
+
+def test_label_points_moves_labels_that_would_overlap():
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(3, 3))
+    ax.scatter([0, 0.001, 1], [0, 0, 1])
+    ax.set_xlim(-1, 2); ax.set_ylim(-1, 2)
+    offsets = viz.label_points(ax, [0, 0.001, 1], [0, 0, 1], ["t3-5", "t3-6", "far"])
+    assert offsets[0] == viz.LABEL_OFFSETS[0] and offsets[1] != offsets[0]   # the twin label moved
+    assert offsets[2] == viz.LABEL_OFFSETS[0]                               # a lone label stays put
+    assert [t.get_text() for t in ax.texts] == ["t3-5", "t3-6", "far"]
+    plt.close(fig)
