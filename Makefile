@@ -7,7 +7,7 @@
 #   make lab                  JupyterLab on notebooks/
 #   make gpu-check            on a GPU machine: CUDA tests + Table 1 speed ratios (COMPILE=1 adds torch.compile)
 #   make pretrained           retrain and re-export the reference checkpoints (hours on a CPU)
-#   make notebooks            re-execute the committed notebooks in place (maintainers)
+#   make notebooks            re-execute the committed notebooks and their solutions in place (maintainers)
 #   make assignments          student notebooks + autograder zips into runs/assignments/ (otter-grader; ONLY="A1 A3")
 #   make site                 the course website: executed notebooks as HTML into runs/site/html/ (no re-execution)
 #   make student-release      what students receive, into runs/student-release/ (no solutions, no hidden tests)
@@ -59,6 +59,7 @@ lab: setup
 
 notebooks: setup
 	$(PY) -m inpaintlib run-notebooks --in-place $(if $(ONLY),--only $(ONLY),)
+	$(PY) -m inpaintlib run-notebooks --in-place --notebooks-dir notebooks/solutions $(if $(ONLY),--only $(ONLY),)
 
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -47,3 +47,19 @@ def test_lock_pins_every_dependency_exactly():
         assert _name(req) in lock, f"{req} is not pinned in requirements-lock.txt"
     assert lock["torch"] == "2.13.0"
     assert int(lock["setuptools"].split(".")[0]) < 81
+
+
+def test_readme_setup_without_make_installs_what_make_installs():
+    """The README's plain ``venv`` + ``pip`` route (which ``.ci/run`` executes line by line on a
+    fresh clone) installs the same lock and the same editable package as ``make setup``."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert "<!-- setup-without-make -->" in readme, "the README lost the marker that .ci/run reads"
+    block = readme.split("<!-- setup-without-make -->", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    commands = [re.sub(r"\s{2,}#.*$", "", line) for line in block.strip().splitlines()]
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    assert commands[0] == "python -m venv .venv"
+    for args in ("install -r requirements-lock.txt", "install --no-deps --no-build-isolation -e ."):
+        assert f".venv/bin/pip {args}" in commands, f"README set-up lacks `pip {args}`"
+        assert re.search(r"-m pip install --quiet " + re.escape(args.split("install ")[1]), makefile), \
+            f"make setup no longer runs `pip {args}`: update the README's set-up"
+    assert "setup-without-make" in (REPO_ROOT / ".ci" / "run").read_text(), ".ci/run no longer runs the README set-up"

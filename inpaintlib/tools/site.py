@@ -3,8 +3,9 @@
     python -m inpaintlib site          # -> runs/site/html/index.html (open it in a browser)
 
 Built with Jupyter Book 1 (Sphinx and MyST-NB, installed from the package registry, offline):
-the README is the home page, then the twelve notebooks in order, the coursework guide, the
-data notes and CONTRIBUTING.md, with the figures. The notebooks are rendered as committed:
+the README is the home page, then the twelve notebooks in order, their worked solutions
+(``notebooks/solutions/``), the coursework guide, the data notes and CONTRIBUTING.md, with the
+figures. The notebooks are rendered as committed:
 **nothing is re-executed** (``execute_notebooks: off``), so the site shows exactly the outputs
 that nbval checks. The sources are staged in ``runs/site/src`` (the repository is never
 written), and :func:`broken_links` checks every internal link and image of the result.
@@ -22,7 +23,8 @@ from urllib.parse import unquote, urlparse
 
 from ..paths import NOTEBOOKS_DIR, REPO_ROOT, runs_dir
 
-#: The pages, in order: the home page, the notebooks (found at build time), then these.
+#: The pages, in order: the home page, the notebooks and their solutions (found at build
+#: time), then these.
 EXTRA_PAGES = ("notebooks/assignments/README.md", "data/README.md", "CONTRIBUTING.md")
 
 CONFIG = """\
@@ -48,22 +50,29 @@ def default_output() -> Path:
     return runs_dir() / "site"
 
 
+def _numbered(folder: Path) -> list[str]:
+    """The ``NN_*.ipynb`` notebooks of ``folder`` in order, relative to the repository."""
+    return [p.relative_to(REPO_ROOT).as_posix() for p in sorted(folder.glob("[0-9][0-9]_*.ipynb"))]
+
+
 def stage(src: Path) -> list[str]:
     """Copy the pages and figures into ``src`` (replacing it) and write Jupyter Book's
     ``_config.yml`` and ``_toc.yml``; return the pages in order."""
     shutil.rmtree(src, ignore_errors=True)
-    notebooks = [p.relative_to(REPO_ROOT).as_posix() for p in sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))]
-    pages = ["README.md", *notebooks, *EXTRA_PAGES]
+    parts = {"Notebooks": _numbered(NOTEBOOKS_DIR), "Solutions to the exercises": _numbered(NOTEBOOKS_DIR / "solutions"),
+             "Coursework, data and maintainers": list(EXTRA_PAGES)}
+    pages = ["README.md", *(page for chapter in parts.values() for page in chapter)]
     for rel in pages:
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO_ROOT / rel, src / rel)
     shutil.copytree(REPO_ROOT / "figures", src / "figures")
     (src / "_config.yml").write_text(CONFIG)
-    chapters = "\n".join(f"      - file: {Path(p).with_suffix('').as_posix()}" for p in pages[1:1 + len(notebooks)])
-    extras = "\n".join(f"      - file: {Path(p).with_suffix('').as_posix()}" for p in EXTRA_PAGES)
-    (src / "_toc.yml").write_text(f"format: jb-book\nroot: README\nparts:\n  - caption: Notebooks\n"
-                                  f"    chapters:\n{chapters}\n  - caption: Coursework, data and maintainers\n"
-                                  f"    chapters:\n{extras}\n")
+    toc = ["format: jb-book", "root: README", "parts:"]
+    for caption, chapter in parts.items():
+        if chapter:
+            toc += [f"  - caption: {caption}", "    chapters:"]
+            toc += [f"      - file: {Path(p).with_suffix('').as_posix()}" for p in chapter]
+    (src / "_toc.yml").write_text("\n".join(toc) + "\n")
     return pages
 
 
