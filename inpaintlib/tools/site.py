@@ -52,7 +52,8 @@ def default_output() -> Path:
 
 def _numbered(folder: Path) -> list[str]:
     """The ``NN_*.ipynb`` notebooks of ``folder`` in order, relative to the repository."""
-    return [p.relative_to(REPO_ROOT).as_posix() for p in sorted(folder.glob("[0-9][0-9]_*.ipynb"))]
+    from .notebook_runner import list_notebooks
+    return [p.relative_to(REPO_ROOT).as_posix() for p in list_notebooks(folder)]
 
 
 def stage(src: Path) -> list[str]:
