@@ -21,6 +21,8 @@
     assignments [--only A1 ...] [--grade NOTEBOOK ...]
                                         build the coursework (otter-grader), or grade notebooks
     site [--out DIR]                    the course website (Jupyter Book, nothing re-executed)
+                                        with its "Try it" page (models in the browser)
+    export-onnx [--out DIR]             the references and the push-pull pre-fill as ONNX files
     student-release [--out DIR]         what students receive (no solution, no hidden test)
 """
 
@@ -387,6 +389,14 @@ def _add_site(sub) -> None:
                 "CONTRIBUTING.md with Jupyter Book into <out>/html, then check every internal link and image.")
 
 
+def _add_export_onnx(sub) -> None:
+    _add_writer(sub, "export-onnx", "export:export_onnx", "runs/onnx/",
+                "the reference checkpoints and the push-pull pre-fill as ONNX files (for the Try it page)",
+                "Export every reference checkpoint in data/pretrained that the site's Try it page shows, and the "
+                "push-pull pre-fill, as one ONNX file each (inputs masked (1,3,96,96) and mask (1,1,96,96), output "
+                "the composited image), with models.json listing them.")
+
+
 def _add_assignments(sub) -> None:
     p = sub.add_parser("assignments", help="build the graded coursework (otter-grader) or grade submissions",
                        description="Run otter assign on notebooks/assignments/A*.ipynb: student notebooks and "
@@ -412,7 +422,7 @@ def _add_assignments(sub) -> None:
 
 #: Each command's parser, in the order ``--help`` lists them.
 COMMANDS = (_add_download, _add_run_notebooks, _add_train, _add_evaluate, _add_pretrained, _add_recipe_probe,
-            _add_bench, _add_gpu_check, _add_assignments, _add_student_release, _add_site)
+            _add_bench, _add_gpu_check, _add_assignments, _add_student_release, _add_site, _add_export_onnx)
 
 
 def build_parser() -> argparse.ArgumentParser:

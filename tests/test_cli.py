@@ -35,6 +35,7 @@ MISTAKES = [
     (["assignments", "--only", "A1", "--grade", "no/such.ipynb", "--out", "no/such/folder"], 1, "autograder"),
     (["site", "--out", "/dev/null"], 1, "is a file, not a folder"),
     (["student-release", "--out", "/dev/null"], 1, "is a file, not a folder"),
+    (["export-onnx", "--out", "/dev/null"], 1, "is a file, not a folder"),
 ]
 
 
