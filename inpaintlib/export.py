@@ -56,6 +56,9 @@ SIZE = 96
 #: The references the page shows: the Table 1 trio (seed 0), the box-trained WaveMix and the
 #: second paper's two U-Nets.
 REFERENCES = ("wavemix", "cnn", "lama", "wavemix_box12", "unet", "convmixer_unet")
+#: What the page calls each reference.
+LABELS = {"wavemix": "WaveMix", "cnn": "CNN (paper 1)", "lama": "LaMa", "wavemix_box12": "WaveMix, 12 px boxes",
+          "unet": "U-Net (paper 2)", "convmixer_unet": "ConvMixer U-Net (paper 2)"}
 #: The pre-fill every reference refines, exported as a model of its own.
 PREFILL = "push_pull"
 #: ONNX opset of the exported graphs.
@@ -222,7 +225,7 @@ def graph_for(name: str, size: int = SIZE, root: str | os.PathLike | None = None
         graph = Shrink(graph, size // trained)
         note = (f"trained on {trained} px crops: runs on the photo shrunk {size // trained}x "
                 f"to {trained} px, scored there")
-    return graph.eval(), Exported(name, f"{name}.onnx", name, trained if trained != size else size, params, note)
+    return graph.eval(), Exported(name, f"{name}.onnx", LABELS[name], trained, params, note)
 
 
 def example_inputs(size: int = SIZE) -> tuple[Tensor, Tensor]:
@@ -273,11 +276,12 @@ def export_onnx(out: str | os.PathLike | None = None, names: tuple[str, ...] | N
         export_graph(graph, out / entry.file, size)
         exported.append(entry)
         if progress:
-            print(f"export-onnx: {out / entry.file} ({entry.params:,} parameters, output {entry.size} px)",
-                  flush=True)
+            print(f"export-onnx: {entry.file} ({entry.params:,} parameters, output {entry.size} px)", flush=True)
     manifest = json.dumps({"size": size, "inputs": list(INPUTS), "output": OUTPUT,
                            "models": [asdict(e) for e in exported], "missing": missing}, indent=1).encode()
     atomic_write(out / MANIFEST, lambda fh: fh.write(manifest))
+    if progress:
+        print(f"export-onnx: {len(exported)} models and {MANIFEST} in {out}", flush=True)
     return exported
 
 
@@ -290,6 +294,6 @@ def run_onnx(path: str | os.PathLike, masked: Tensor, mask: Tensor) -> Tensor:
     return torch.from_numpy(session.run([OUTPUT], feed)[0])
 
 
-__all__ = ["INPUTS", "MANIFEST", "OPSET", "OUTPUT", "PREFILL", "REFERENCES", "SIZE", "Exported",
+__all__ = ["INPUTS", "LABELS", "MANIFEST", "OPSET", "OUTPUT", "PREFILL", "REFERENCES", "SIZE", "Exported",
            "MatrixFourierUnit", "NetworkPath", "Shrink", "example_inputs", "export_graph",
            "export_onnx", "for_onnx", "graph_for", "irfft2", "PlainHaar", "rfft2", "run_onnx", "trained_size"]

@@ -3,9 +3,11 @@
     python -m inpaintlib site          # -> runs/site/html/index.html (open it in a browser)
 
 Built with Jupyter Book 1 (Sphinx and MyST-NB, installed from the package registry, offline):
-the README is the home page, then the twelve notebooks in order, their worked solutions
-(``notebooks/solutions/``), the coursework guide, the data notes and CONTRIBUTING.md, with the
-figures. The notebooks are rendered as committed:
+the README is the home page, then the Try it page (``notebooks/tryit.md``), the twelve notebooks
+in order, their worked solutions (``notebooks/solutions/``), the coursework guide, the data notes
+and CONTRIBUTING.md, with the figures. The Try it page embeds the in-browser app that
+:func:`inpaintlib.tools.tryit.build_page` writes into ``html/tryit/`` (the references exported to
+ONNX at build time, ONNX Runtime Web from the pinned npm package). The notebooks are rendered as committed:
 **nothing is re-executed** (``execute_notebooks: off``), so the site shows exactly the outputs
 that nbval checks. The sources are staged in ``runs/site/src`` (the repository is never
 written), and :func:`broken_links` checks every internal link and image of the result.
@@ -23,8 +25,10 @@ from urllib.parse import unquote, urlparse
 
 from ..paths import NOTEBOOKS_DIR, REPO_ROOT, runs_dir
 
-#: The pages, in order: the home page, the notebooks and their solutions (found at build
-#: time), then these.
+#: The page that embeds the in-browser app (``html/tryit/``), first after the home page.
+TRYIT_PAGE = "notebooks/tryit.md"
+#: The pages, in order: the home page, the Try it page, the notebooks and their solutions (found
+#: at build time), then these.
 EXTRA_PAGES = ("notebooks/assignments/README.md", "data/README.md", "CONTRIBUTING.md")
 
 CONFIG = """\
@@ -60,7 +64,8 @@ def stage(src: Path) -> list[str]:
     """Copy the pages and figures into ``src`` (replacing it) and write Jupyter Book's
     ``_config.yml`` and ``_toc.yml``; return the pages in order."""
     shutil.rmtree(src, ignore_errors=True)
-    parts = {"Notebooks": _numbered(NOTEBOOKS_DIR), "Solutions to the exercises": _numbered(NOTEBOOKS_DIR / "solutions"),
+    parts = {"Try it in your browser": [TRYIT_PAGE], "Notebooks": _numbered(NOTEBOOKS_DIR),
+             "Solutions to the exercises": _numbered(NOTEBOOKS_DIR / "solutions"),
              "Coursework, data and maintainers": list(EXTRA_PAGES)}
     pages = ["README.md", *(page for chapter in parts.values() for page in chapter)]
     for rel in pages:
@@ -78,9 +83,11 @@ def stage(src: Path) -> list[str]:
 
 
 def build_site(out: str | os.PathLike | None = None, progress: bool = True) -> Path:
-    """Stage the sources and build the site into ``out/html`` (default ``runs/site/``);
+    """Stage the sources and build the site into ``out/html`` (default ``runs/site/``), with the
+    Try it app in ``out/html/tryit/`` (ONNX Runtime Web installed by npm into ``out/npm``);
     return the HTML folder. A failed build raises ``RuntimeError`` with Jupyter Book's
     last lines, a broken internal link or image (:func:`broken_links`) one naming it."""
+    from .tryit import build_page
     out = Path(out or default_output()).resolve()
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out} is a file, not a folder: give --out a folder (it is created if missing)")
@@ -96,11 +103,13 @@ def build_site(out: str | os.PathLike | None = None, progress: bool = True) -> P
     html_dir = out / "html"
     shutil.rmtree(html_dir, ignore_errors=True)
     shutil.copytree(out / "book" / "_build" / "html", html_dir)
+    build_page(html_dir / "tryit", npm_dir=out / "npm", progress=progress)
     broken = broken_links(html_dir)
     if broken:
         raise RuntimeError(f"{len(broken)} broken internal links or images: " + "; ".join(broken[:5]))
     if progress:
-        print(f"site: {sum(1 for _ in html_dir.rglob('*.html'))} pages in {html_dir} (open index.html)")
+        print(f"site: {sum(1 for _ in html_dir.rglob('*.html'))} pages in {html_dir} (open index.html; for the "
+              f"Try it page serve it: python -m http.server --directory {html_dir})")
     return html_dir
 
 
