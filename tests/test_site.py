@@ -8,17 +8,15 @@ committed copy of one). Chromium comes from the system, as for the studio's brow
 from __future__ import annotations
 
 import json
-import os
-import shutil
 
 import pytest
 
+from conftest import CHROMIUM, needs_chromium
+from inpaintlib import export
 from inpaintlib.__main__ import main
 from inpaintlib.paths import NOTEBOOKS_DIR, REPO_ROOT
 from inpaintlib.tools import site
 
-CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"),
-                             os.environ.get("INPAINT_CHROMIUM")) if p), None)
 SCREENSHOT = REPO_ROOT / "runs" / "site_home.png"
 
 
@@ -46,6 +44,20 @@ def test_internal_links_and_images_resolve(built):
     assert len(images) >= 10                                                       # README figures and notebook outputs
 
 
+def test_the_try_it_page_has_its_models_webassembly_and_links(built):
+    app = built / "tryit"
+    assert (app / "index.html").exists() and (app / "ort" / "ort-wasm-simd-threaded.wasm").stat().st_size > 1e6
+    manifest = json.loads((app / "models" / "models.json").read_text())
+    shown = [m["name"] for m in manifest["models"]]
+    assert shown[0] == export.PREFILL and set(shown) | set(manifest["missing"]) == {export.PREFILL, *export.REFERENCES}
+    assert all((app / "models" / m["file"]).stat().st_size > 1000 for m in manifest["models"])
+    assert (app / "canvas.js").read_bytes() == (REPO_ROOT / "inpaintlib" / "studio" / "canvas.js").read_bytes()
+    assert 'src="../tryit/index.html"' in (built / "notebooks" / "tryit.html").read_text()
+    assert 'href="notebooks/tryit.html"' in (built / "README.html").read_text()      # the table of contents
+    studio = (built / "notebooks" / "11_inpaint_studio.html").read_text()
+    assert 'href="tryit.html"' in studio.split("<main", 1)[1].split("</main>", 1)[0]   # notebook 11's own link
+
+
 def test_broken_links_are_found(tmp_path):
     (tmp_path / "a.html").write_text('<a href="b.html#x">b</a><img src="missing.png"><a href="https://x.org">x</a>')
     (tmp_path / "b.html").write_text("<p>b</p>")
@@ -57,7 +69,7 @@ def test_site_command(tmp_path, capsys):
     assert "open index.html" in capsys.readouterr().out and (tmp_path / "s" / "html" / "README.html").exists()
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Chromium (apt-get install chromium); .ci/run installs it")
+@needs_chromium("the site's browser test")
 def test_three_pages_render_in_chromium(built):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:

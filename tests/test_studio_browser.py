@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CHROMIUM, needs_chromium
 from inpaintlib.paths import NOTEBOOKS_DIR, REPO_ROOT
 
 NOTEBOOK = "11_inpaint_studio.ipynb"
@@ -38,16 +39,7 @@ FAILURE_SCREENSHOT = REPO_ROOT / "runs" / "studio_browser_failure.png"
 #: The data root the kernel reads the reference checkpoints from (captured at import, before
 #: the unit tests' autouse fixture points INPAINT_DATA at an empty temporary folder).
 DATA = os.environ.get("INPAINT_DATA") or str(REPO_ROOT / "data")
-CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"),
-                             os.environ.get("INPAINT_CHROMIUM")) if p), None)
-
-HOW_TO_INSTALL = ("needs Chromium: `sudo apt-get install chromium` (Debian/Ubuntu), or set INPAINT_CHROMIUM "
-                  "to a Chromium binary; `.ci/run` installs it")
-#: CI sets INPAINT_REQUIRE_BROWSER=1: there a missing Chromium is a failure, never a silent skip.
-REQUIRED = os.environ.get("INPAINT_REQUIRE_BROWSER", "") not in ("", "0")
-if CHROMIUM is None and REQUIRED:
-    pytest.fail(f"INPAINT_REQUIRE_BROWSER is set but the browser test {HOW_TO_INSTALL}", pytrace=False)
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=HOW_TO_INSTALL)
+pytestmark = needs_chromium("the studio's browser test")
 
 
 def free_port() -> int:
