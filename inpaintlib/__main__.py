@@ -21,8 +21,7 @@
     assignments [--only A1 ...] [--grade NOTEBOOK ...]
                                         build the coursework (otter-grader), or grade notebooks
     site [--out DIR]                    the course website (Jupyter Book, nothing re-executed)
-                                        with its "Try it" page (models in the browser)
-    export-onnx [--out DIR]             the references and the push-pull pre-fill as ONNX files
+    export-onnx [--out DIR]             the references and the push-pull pre-fill as ONNX files (Try it page)
     student-release [--out DIR]         what students receive (no solution, no hidden test)
 """
 
@@ -30,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import os
 import sys
@@ -124,8 +124,6 @@ def json_object(text: str) -> dict:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    import json
-
     from .tables import format_table
     from .evaluate import evaluate, masked_split
     from .files.atomic import atomic_write
@@ -362,8 +360,23 @@ def _add_gpu_check(sub) -> None:
     p.set_defaults(func=_gpu_check)
 
 
-def _add_writer(sub, name: str, target: str, default: str, help: str, description: str) -> None:
-    """A command that calls ``target`` (``"module:function"`` of inpaintlib) with ``args.out``."""
+#: Commands that write one folder: name -> (``module:function`` called with ``--out``, default, help, description).
+WRITERS = {
+    "student-release": ("coursework.release:student_release", "runs/student-release/", "the folder students receive "
+                        "(no solutions, no hidden tests)", "Copy the tracked files students need (library, tutorials, "
+                        "data, set-up) and the student notebooks into one folder; no solutions, no tests."),
+    "site": ("tools.site:build_site", "runs/site/", "the course website: the executed notebooks as static HTML (make "
+             "site)", "Render the README, the executed notebooks (not re-executed), the coursework guide and "
+             "CONTRIBUTING.md with Jupyter Book into <out>/html, with the Try it page; check every link and image."),
+    "export-onnx": ("export:export_onnx", "runs/onnx/", "the references as ONNX files (Try it page)", "Export the "
+                    "references of data/pretrained and the push-pull pre-fill as ONNX files, and models.json."),
+}
+
+
+def _add_writer(sub, name: str) -> None:
+    """Command ``name`` of :data:`WRITERS`: calls its function with ``args.out``."""
+    target, default, help, description = WRITERS[name]
+
     def run(args: argparse.Namespace) -> int:
         import importlib
         module, function = target.split(":")
@@ -372,29 +385,6 @@ def _add_writer(sub, name: str, target: str, default: str, help: str, descriptio
     p = sub.add_parser(name, help=help, description=description)
     p.add_argument("--out", help=f"output folder (default {default})")
     p.set_defaults(func=run)
-
-
-def _add_student_release(sub) -> None:
-    _add_writer(sub, "student-release", "coursework.release:student_release", "runs/student-release/",
-                "the folder students receive (no solutions, no hidden tests)",
-                "Copy the tracked course files that students need (library, tutorials, data, set-up) and the "
-                "student notebooks of every assignment into one folder; assignment sources, autograders and the "
-                "course's tests stay out.")
-
-
-def _add_site(sub) -> None:
-    _add_writer(sub, "site", "tools.site:build_site", "runs/site/",
-                "the course website: the executed notebooks as static HTML (make site)",
-                "Render the README, the executed notebooks (not re-executed), the coursework guide and "
-                "CONTRIBUTING.md with Jupyter Book into <out>/html, then check every internal link and image.")
-
-
-def _add_export_onnx(sub) -> None:
-    _add_writer(sub, "export-onnx", "export:export_onnx", "runs/onnx/",
-                "the reference checkpoints and the push-pull pre-fill as ONNX files (for the Try it page)",
-                "Export every reference checkpoint in data/pretrained that the site's Try it page shows, and the "
-                "push-pull pre-fill, as one ONNX file each (inputs masked (1,3,96,96) and mask (1,1,96,96), output "
-                "the composited image), with models.json listing them.")
 
 
 def _add_assignments(sub) -> None:
@@ -422,7 +412,7 @@ def _add_assignments(sub) -> None:
 
 #: Each command's parser, in the order ``--help`` lists them.
 COMMANDS = (_add_download, _add_run_notebooks, _add_train, _add_evaluate, _add_pretrained, _add_recipe_probe,
-            _add_bench, _add_gpu_check, _add_assignments, _add_student_release, _add_site, _add_export_onnx)
+            _add_bench, _add_gpu_check, _add_assignments, *(functools.partial(_add_writer, name=n) for n in WRITERS))
 
 
 def build_parser() -> argparse.ArgumentParser:
