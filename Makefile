@@ -9,7 +9,8 @@
 #   make pretrained           retrain and re-export the reference checkpoints (hours on a CPU)
 #   make notebooks            re-execute the committed notebooks and their solutions in place (maintainers)
 #   make assignments          student notebooks + autograder zips into runs/assignments/ (otter-grader; ONLY="A1 A3")
-#   make site                 the course website: executed notebooks as HTML into runs/site/html/ (no re-execution)
+#   make site                 the course website: executed notebooks as HTML into runs/site/html/ (no re-execution),
+#                             and its Try it page (references exported to ONNX; ONNX Runtime Web via npm ci)
 #   make student-release      what students receive, into runs/student-release/ (no solutions, no hidden tests)
 #   make lock                 re-resolve pyproject.toml into requirements-lock.txt
 

@@ -6,6 +6,8 @@ Then:
   studio share canvas.js; this checks its JS ``paint`` against the Python rules);
 * every model's fill, computed by ONNX Runtime Web, equals the torch model's fill of the same photo
   and mask (within 1e-3), and its hole PSNR and SSIM equal ``inpaintlib.metrics``';
+* a random mask is the first of the committed ``thick`` set, and an image of the reader's is cut
+  to its central square, as the page says;
 * every request went to the local server: the page loads nothing from another host.
 
 The page's screenshot is saved to ``runs/tryit_page.png`` (``figures/tryit_page.png`` is a
@@ -28,6 +30,7 @@ import torch.nn.functional as F
 from conftest import CHROMIUM, needs_chromium
 from inpaintlib import export, pretrained, studio
 from inpaintlib.data import load_dataset
+from inpaintlib.masks import fixed_masks
 from inpaintlib.metrics import image_metrics
 from inpaintlib.models import build
 from inpaintlib.paths import REPO_ROOT
@@ -97,6 +100,20 @@ def test_every_model_fills_the_drawn_hole_as_in_torch(served):
             state = page_state(page)
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT))
+            # A random mask: the first of the committed thick set, filled at once.
+            page.get_by_role("button", name="thick").click()
+            page.wait_for_function("() => window.tryit.filled && window.tryit.filled.ops.length === 0", timeout=60_000)
+            thick = np.array(page.evaluate("Array.from(window.tryit.filled.mask)")).reshape(export.SIZE, export.SIZE)
+            # A photo of the reader's, 200 x 120: red | green | blue thirds; the page keeps the green centre.
+            own = np.zeros((120, 200, 3), np.uint8)
+            own[:, :40, 0], own[:, 40:160, 1], own[:, 160:, 2] = 255, 255, 255
+            page.set_input_files("#file", files=[{"name": "mine.png", "mimeType": "image/png",
+                                                  "buffer": studio.png_bytes(torch.from_numpy(own).permute(2, 0, 1) / 255)}])
+            page.wait_for_function("() => window.tryit.photoLabel.startsWith('mine.png') && window.tryit.filled "
+                                   "&& !window.tryit.busy && window.tryit.filled.photo === window.tryit.photo",
+                                   timeout=60_000)
+            own_photo = np.array(page.evaluate("Array.from(window.tryit.filled.photo)")).reshape(3, -1)
+            own_label = page.inner_text("#photo-note")
         except Exception:
             FAILURE_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(FAILURE_SCREENSHOT), full_page=True)
@@ -105,6 +122,9 @@ def test_every_model_fills_the_drawn_hole_as_in_torch(served):
             browser.close()
 
     assert {url.split("/")[2] for url in requests if not url.startswith("data:")} == {served.split("/")[2]}
+    np.testing.assert_array_equal(thick, fixed_masks("thick", export.SIZE, 10_000, root=REPO_DATA)[0])
+    assert "200×120 px: its central 120×120 square (from x 40, y 0) shrunk to 96 px" in own_label
+    np.testing.assert_allclose(own_photo.mean(1), [0, 1, 0], atol=0.02)              # the centre, all green
 
     size = export.SIZE
     photo = load_dataset("samples", "test", size=size)[tryit.DEFAULT_PHOTO][None]       # (1, 3, 96, 96)
