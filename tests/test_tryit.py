@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from inpaintlib import export
+from inpaintlib.__main__ import main
 from inpaintlib.masks import fixed_masks
 from inpaintlib.tools import tryit
 
@@ -54,10 +55,13 @@ def test_random_masks_are_the_first_of_the_committed_sets():
         np.testing.assert_array_equal(np.stack(decoded).reshape(committed.shape), committed)
 
 
-def test_without_npm_the_error_says_how_to_install_it(tmp_path, monkeypatch):
+def test_without_npm_the_error_says_how_to_install_it(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(tryit.shutil, "which", lambda name: None)
     with pytest.raises(RuntimeError, match=r"npm not found: .*apt-get install nodejs npm"):
         tryit.build_page(tmp_path / "tryit", npm_dir=tmp_path / "npm")
+    assert main(["site", "--out", str(tmp_path / "site")]) == 1              # at once, before Jupyter Book
+    err = capsys.readouterr().err
+    assert err.startswith("python -m inpaintlib site: npm not found") and len(err.strip().splitlines()) == 1
 
 
 def test_a_failed_npm_ci_is_one_clear_error(tmp_path, monkeypatch):

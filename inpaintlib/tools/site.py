@@ -87,10 +87,11 @@ def build_site(out: str | os.PathLike | None = None, progress: bool = True) -> P
     Try it app in ``out/html/tryit/`` (ONNX Runtime Web installed by npm into ``out/npm``);
     return the HTML folder. A failed build raises ``RuntimeError`` with Jupyter Book's
     last lines, a broken internal link or image (:func:`broken_links`) one naming it."""
-    from .tryit import build_page
+    from .tryit import build_page, npm_install
     out = Path(out or default_output()).resolve()
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out} is a file, not a folder: give --out a folder (it is created if missing)")
+    npm_install(out / "npm")              # before the long part: without npm, say so at once
     src = out / "src"
     stage(src)
     jb = Path(sys.executable).with_name("jupyter-book")

@@ -38,14 +38,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ...paths import REPO_ROOT, runs_dir
+from ...paths import runs_dir
 
 #: This folder: the page's sources and the npm lock.
 HERE = Path(__file__).resolve().parent
 #: The page's own files, copied as they are.
 PAGE_FILES = ("index.html", "tryit.css", "tryit.js", "metrics.js")
 #: The drawing canvas the page shares with the studio (copied unchanged as ``canvas.js``).
-CANVAS = REPO_ROOT / "inpaintlib" / "studio" / "canvas.js"
+CANVAS = HERE.parents[1] / "studio" / "canvas.js"
 #: The files of ONNX Runtime Web the page needs: the WebAssembly-only ES module and its runtime.
 ORT_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
 #: The test crops offered (``samples`` test split, 96 px): one of each of the nine test photos;
