@@ -5,8 +5,11 @@
   correlation of 11 px Gaussian windows); MAE rewards getting every pixel's value right
   and alone favours smooth, median-like fills.
 * :func:`mse_loss`: the second paper's mean squared error.
+* :func:`l1_loss`: the MAE alone;
+* :func:`log_mse_loss`: the mean per-image log MSE, i.e. minus the mean per-image PSNR that
+  the course reports (the recipe study, :mod:`inpaintlib.recipe`, compares them).
 
-Both take ``pred`` and ``target`` (N, 3, H, W) in [0, 1] and return a scalar. They run
+All take ``pred`` and ``target`` (N, 3, H, W) in [0, 1] and return a scalar. They run
 in float32 even inside an autocast region: SSIM divides small variances, which bf16's 8
 mantissa bits would turn into noise.
 """
@@ -71,12 +74,31 @@ def mse_loss(pred: Tensor, target: Tensor) -> Tensor:
     return (pred.float() - target.float()).square().mean()
 
 
+def l1_loss(pred: Tensor, target: Tensor) -> Tensor:
+    """Mean absolute error over all pixels, in float32 (the MAE term of the first paper's
+    loss alone). With the known pixels composited exactly, only hole pixels contribute."""
+    check_pair(pred, target)
+    return (pred.float() - target.float()).abs().mean()
+
+
+def log_mse_loss(pred: Tensor, target: Tensor, eps: float = 1e-5) -> Tensor:
+    """The mean over images of ``10 log10(MSE_i + eps)``: minus the mean per-image PSNR (up to
+    a constant), the number the course reports. Plain MSE lets a network trade a little
+    error on easy, smooth images (where a PSNR in dB punishes it hard) for a lot on busy
+    ones; this loss weighs every image by what it does to its PSNR. With known pixels
+    composited exactly, the whole-image MSE is the hole MSE times the hole's share, a
+    constant under the logarithm: the gradient is that of the hole PSNR."""
+    check_pair(pred, target)
+    mse = (pred.float() - target.float()).square().mean(dim=(1, 2, 3))
+    return 10.0 * torch.log10(mse + eps).mean()
+
+
 #: Loss names the trainer and the command line accept.
-LOSSES = {"ssim_mae": SSIMMAELoss, "mse": lambda: mse_loss}
+LOSSES = {"ssim_mae": SSIMMAELoss, "mse": lambda: mse_loss, "l1": lambda: l1_loss, "log_mse": lambda: log_mse_loss}
 
 
 def build_loss(name: str):
-    """``"ssim_mae"`` (paper 1, default weights 3:1) or ``"mse"`` (paper 2)."""
+    """``"ssim_mae"`` (paper 1, default weights 3:1), ``"mse"`` (paper 2), ``"l1"`` or ``"log_mse"``."""
     if name not in LOSSES:
         raise ValueError(f"unknown loss {name!r}; choose one of {sorted(LOSSES)}")
     return LOSSES[name]()

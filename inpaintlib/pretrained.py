@@ -165,8 +165,11 @@ def load(name: str, device: str | torch.device = "cpu", root: str | os.PathLike 
 
 
 def training_config(name: str, root: str | os.PathLike | None = None) -> dict:
-    """The training configuration of reference ``name`` (``config.json``), verified."""
-    return json.loads((verify(name, root) / "config.json").read_text())
+    """The training configuration of reference ``name`` (``config.json``), verified; fields
+    added to :class:`~inpaintlib.train.TrainConfig` since it was trained get the value that
+    reproduces its run (:func:`~inpaintlib.train.config.with_added_fields`)."""
+    from .train.config import with_added_fields
+    return with_added_fields(json.loads((verify(name, root) / "config.json").read_text()))
 
 
 def history(name: str, root: str | os.PathLike | None = None) -> list[dict]:
@@ -184,6 +187,8 @@ def crops_seen(name: str, root: str | os.PathLike | None = None) -> int:
     full batches of its training split): the budget the references share."""
     from .data import load_dataset
     cfg = training_config(name, root)
+    if cfg.get("source", "crops") == "stream":
+        return cfg["epochs"] * cfg["steps_per_epoch"] * cfg["batch"]
     n = cfg["train_images"] or len(load_dataset(cfg["dataset"], "train", size=cfg["size"], seed=cfg["seed"]))
     return cfg["epochs"] * (n // cfg["batch"]) * cfg["batch"]
 

@@ -120,3 +120,108 @@ def load_probe(path: str | os.PathLike = PROBE_FILE) -> dict:
         raise ValueError(f"{path} is damaged ({err}); restore it with `git checkout -- {path.name}` "
                          f"or remake it with `{REGENERATE}`") from None
     return result
+
+
+#: The recipe study (notebook 07b): WaveMix ``quick`` runs that each change one thing of the
+#: ``course`` profile (:data:`inpaintlib.train.PROFILES`), at the same 128,000 crops (8 of
+#: its epochs), scored on the validation photos every epoch. The ``course`` reference itself
+#: is the chosen recipe; its first 8 epochs are the comparison row.
+STUDY: dict[str, dict] = {
+    # the course's earlier recipe: 8,000 fixed crops over and over, the paper's loss, batch 16
+    "earlier": dict(source="crops", synthetic=0.0, loss="ssim_mae", batch=16, epochs=16, sgd_epochs=1),
+    "photos-only": dict(synthetic=0.0),              # no synthetic images
+    "synthetic-only": dict(synthetic=1.0),           # no photos at all
+    "paper-loss": dict(loss="ssim_mae"),             # 3 (1 - SSIM) + MAE instead of L1
+    "mse": dict(loss="mse"),                         # MSE instead of L1
+    "zeros": dict(model_cfg={"fill": "zeros"}),      # the papers' zero-filled holes
+}
+#: Epochs of the study's stream runs (8 x 250 steps x 64 = 128,000 crops).
+STUDY_EPOCHS = 8
+
+
+def study_config(variant: str, **overrides) -> TrainConfig:
+    """The training run of study ``variant``: the ``course`` profile's WaveMix with the
+    variant's changes, in ``runs/checkpoints/study/<variant>``."""
+    from .train import profile_config
+    if variant not in STUDY:
+        raise ValueError(f"unknown study variant {variant!r}; choose one of {list(STUDY)}")
+    settings = {"epochs": STUDY_EPOCHS, **STUDY[variant], **overrides}
+    settings.setdefault("out", str(run_dir("checkpoints", "study", variant)))
+    return profile_config("wavemix", "course", **settings)
+
+
+#: The committed histories of the recipe study's GPU runs (``data/recipe/study/<run>/<name>/``:
+#: ``history.csv`` and ``config.json`` as the trainer wrote them; README.md there says what
+#: each run was).
+STUDY_DIR = REPO_ROOT / "data" / "recipe" / "study"
+#: What a study table row shows of each run's configuration.
+STUDY_SETTINGS = ("model", "source", "synthetic", "loss", "start", "schedule", "fill")
+
+
+def crops_per_epoch(config: dict) -> int:
+    """Training crops one epoch of ``config`` (a saved configuration) shows the network."""
+    from .train.config import with_added_fields
+    config = with_added_fields(config)
+    if config["source"] == "stream":
+        return config["steps_per_epoch"] * config["batch"]
+    n = config["train_images"] or len(load_dataset(config["dataset"], "train", size=config["size"]))
+    return n // config["batch"] * config["batch"]
+
+
+def load_study(run: str, folder: str | os.PathLike = STUDY_DIR) -> dict[str, dict]:
+    """The runs of study ``run`` (a folder of :data:`STUDY_DIR`): name -> ``{"config": dict,
+    "crops": [crops seen after each logged epoch], "psnr_hole": [validation hole PSNR, dB],
+    "gain": [the same minus the run's own pre-fill on its validation crops, dB],
+    "seconds": training seconds logged}``. A run's validation crops follow its seed, so
+    gains are comparable across runs where hole PSNRs are not."""
+    base = Path(folder) / run
+    if not base.is_dir():
+        raise FileNotFoundError(f"no recipe study {run!r} in {Path(folder)}: it is committed with the "
+                                "repository; restore it with `git checkout -- data/recipe/study`")
+    runs = {}
+    for sub in sorted(p for p in base.iterdir() if (p / "history.csv").is_file()):
+        config = json.loads((sub / "config.json").read_text())
+        with open(sub / "history.csv", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        per_epoch = crops_per_epoch(config)
+        runs[sub.name] = {"config": config,
+                          "crops": [int(r["epoch"]) * per_epoch for r in rows],
+                          "psnr_hole": [float(r["val_psnr_hole"]) for r in rows],
+                          "gain": [float(r["val_gain_db"]) for r in rows],
+                          "seconds": sum(float(r["seconds"]) for r in rows)}
+    return runs
+
+
+def study_table(runs: dict[str, dict]) -> list[dict]:
+    """One row per run: its settings (:data:`STUDY_SETTINGS`; settings a run predates show
+    the value it ran with), crops seen, the last logged validation hole PSNR, gain over its own
+    pre-fill (last and best, dB; None for zero-filled holes) and the training minutes."""
+    from .train.config import with_added_fields
+    rows = []
+    for name, r in runs.items():
+        cfg = with_added_fields(r["config"])
+        settings = {k: cfg["model_cfg"].get("fill", "zeros") if k == "fill" else cfg[k] for k in STUDY_SETTINGS}
+        zeros = settings["fill"] == "zeros"            # a gain over a black hole says nothing
+        rows.append({"run": name, **settings, "crops": r["crops"][-1], "psnr_hole": r["psnr_hole"][-1],
+                     "gain_last": None if zeros else r["gain"][-1], "gain_best": None if zeros else max(r["gain"]),
+                     "minutes": r["seconds"] / 60})
+    return rows
+
+
+def load_study_model(run: str, name: str, folder: str | os.PathLike = STUDY_DIR) -> torch.nn.Module:
+    """The committed weights of study run ``run``/``name`` (``weights.pt``; only the CNN of
+    ``gpu-run2`` has them) as a model in eval mode, float32, on the CPU, checked against
+    ``SHA256SUMS`` first."""
+    from .files.checksums import CHECKSUMS, file_sha256, read_checksums
+    from .train import checkpoint
+    base = Path(folder)
+    path, key = base / run / name / "weights.pt", f"{run}/{name}/weights.pt"
+    restore = "restore it with `git checkout -- data/recipe/study`"
+    sums = read_checksums(base / CHECKSUMS, restore)
+    if not path.is_file() or key not in sums:
+        raise FileNotFoundError(f"no committed weights for study run {run}/{name} (expected {path} listed in "
+                                f"{base / CHECKSUMS}); {restore}")
+    if file_sha256(path) != sums[key]:
+        raise ValueError(f"{path} is corrupt or was altered (its SHA-256 does not match {CHECKSUMS}); {restore}")
+    model, _ = checkpoint.read_model(path, "a recipe-study checkpoint", restore, "cpu")
+    return model

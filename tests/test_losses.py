@@ -74,3 +74,12 @@ def test_bad_input_is_rejected():
         SSIMMAELoss(-1, 1)
     with pytest.raises(ValueError, match="unknown loss"):
         build_loss("lpips")
+
+
+def test_l1_loss_is_the_mean_absolute_error_of_the_registered_losses():
+    from inpaintlib.losses import build_loss, l1_loss
+    pred, target = torch.zeros(2, 3, 4, 4), torch.full((2, 3, 4, 4), 0.25)
+    assert l1_loss(pred, target).item() == pytest.approx(0.25)
+    assert build_loss("l1") is l1_loss or build_loss("l1")(pred, target).item() == pytest.approx(0.25)
+    with pytest.raises(ValueError, match="same shape"):
+        l1_loss(pred, target[:1])

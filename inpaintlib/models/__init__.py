@@ -33,7 +33,7 @@ import inspect
 from dataclasses import dataclass, field
 
 from .base import InpaintingModel, check_inputs, composite
-from .classical import ClassicalInpainting, MeanColourFill, PushPullFill
+from .classical import BiharmonicFill, ClassicalInpainting, MeanColourFill, PushPullFill
 from .fill import FILLS
 from .cnn import CNN_PRESETS, UNetCNN
 from .lama import LAMA_MODEL_PRESETS, LamaFourier
@@ -64,9 +64,10 @@ MODELS: dict[str, ModelEntry] = {
     "navier_stokes":  ModelEntry(ClassicalInpainting, NO_PRESETS, {"method": "navier_stokes"}),
     "mean_fill":      ModelEntry(MeanColourFill, NO_PRESETS),
     "push_pull":      ModelEntry(PushPullFill, NO_PRESETS),
+    "biharmonic":     ModelEntry(BiharmonicFill, NO_PRESETS),
 }
 #: The models without weights (nothing to train): the classical baselines.
-CLASSICAL = ("telea", "navier_stokes", "mean_fill", "push_pull")
+CLASSICAL = ("telea", "navier_stokes", "mean_fill", "push_pull", "biharmonic")
 #: Settings every model takes besides its class's own (handled by :func:`build`).
 COMMON_SETTINGS = ("fill",)
 

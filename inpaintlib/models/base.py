@@ -115,6 +115,23 @@ class InpaintingModel(nn.Module):
         refined = masked + raw
         return refined if self.training else refined.clamp(0.0, 1.0)
 
+    def output_layers(self) -> list[nn.Module]:
+        """The layers that give the raw output (their weights and bias make the correction)."""
+        raise NotImplementedError(f"{type(self).__name__} does not name its output layers")
+
+    def start_at_prefill(self) -> InpaintingModel:
+        """Zero the output layers, so the untrained network returns its pre-fill exactly
+        (a correction of 0) and training can only add to it; returns ``self``. Only for a
+        model that refines a pre-fill (``fill != "zeros"``)."""
+        if self.fill == "zeros":
+            raise ValueError("start_at_prefill needs a model that refines a pre-fill; build it with "
+                             "fill='push_pull'")
+        with torch.no_grad():
+            for layer in self.output_layers():
+                for p in layer.parameters(recurse=False):
+                    p.zero_()
+        return self
+
     def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
         """The raw prediction (N, 3, H, W) from ``masked`` with its holes zeroed (or
         pre-filled, see :attr:`fill`) and a float ``mask`` (N, 1, H, W) of the same dtype."""

@@ -62,6 +62,9 @@ class UNetCNN(InpaintingModel):
                     nn.BatchNorm2d(widths[k - 1]), nn.ReLU()))
         self.up = nn.ModuleList(up)
 
+    def output_layers(self) -> list[nn.Module]:
+        return [self.up[-1]]
+
     def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
         image = masked
         x = torch.cat([masked, mask], dim=1)

@@ -164,6 +164,9 @@ class LamaFourier(InpaintingModel):
         self.up = nn.Sequential(*ups)
         self.head = nn.Sequential(nn.ReflectionPad2d(3), nn.Conv2d(c, 3, 7))   # then sigmoid: self.finish
 
+    def output_layers(self) -> list[nn.Module]:
+        return [self.head[-1]]
+
     def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
         x: LocalGlobal = (self.pad(torch.cat([masked, mask], dim=1)), None)
         x = self.stem_ffc(x)

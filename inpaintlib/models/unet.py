@@ -107,6 +107,9 @@ class UNet(InpaintingModel):
         self.drop2, self.drop1 = nn.Dropout(dropout), nn.Dropout(dropout)
         self.head = nn.Sequential(nn.Conv2d(wide(w1), 3, 3, padding=1))   # then sigmoid: self.finish
 
+    def output_layers(self) -> list[nn.Module]:
+        return [self.head[-1]]
+
     def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
         x = torch.cat([masked, mask], dim=1) if self.mask_channel else masked
         s1 = self.enc1(x)

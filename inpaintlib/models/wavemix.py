@@ -202,6 +202,9 @@ class WaveMixInpainting(InpaintingModel):
             WaveMixModule(dim, blocks, levels, mult, ff_channel, dropout, reduce_input, backend)
             for _ in range(modules))
 
+    def output_layers(self) -> list[nn.Module]:
+        return [stage.head for stage in self.stages]
+
     def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
         x = masked
         hole = mask.bool()

@@ -12,12 +12,16 @@ the checks in :meth:`TrainConfig.__post_init__` and of the command line's flags
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 from ..data import AUGMENTS
 from ..losses import LOSSES
 from ..masks import MaskSampler
 from ..paths import run_dir
+
+#: Where the training images come from (``TrainConfig.source``).
+SOURCES = ("crops", "stream")
 
 #: Config fields that may differ between a run and its resumption (they do not change
 #: what is trained, so they do not enter a run's name either).
@@ -70,6 +74,20 @@ class TrainConfig:
     val_images: int | None = setting(200, "validation images (None: all)", int, min=1)
     masks: str = setting("train", "training masks, drawn on the fly: a LaMa preset, box<k> or square<a>-<b>")
     val_masks: str = setting("medium", "the fixed validation mask set")
+    source: str = setting("crops", "training images: crops (the dataset's training crops, a new order every "
+                          "epoch) or stream (fresh augmented crops of the samples training photos and synthetic "
+                          "images, cut on the training device every step: inpaintlib.data.stream)",
+                          choices=SOURCES)
+    synthetic: float = setting(0.0, "stream only: share of each batch that is synthetic dead-leaves images "
+                               "(inpaintlib.data.synthetic), 0 to 1", min=0)
+    steps_per_epoch: int = setting(250, "stream only: optimizer steps per epoch (validation and checkpoints "
+                                   "follow each epoch)", min=1)
+    start: str = setting("random", "weights at the start: random, or pre-fill (the output layers zeroed, so the "
+                         "untrained network returns its pre-fill: InpaintingModel.start_at_prefill)",
+                         choices=("random", "pre-fill"))
+    schedule: str = setting("constant", "AdamW learning rate: constant, or cosine (from lr down to 0 over the "
+                            "AdamW epochs, step by step, after a linear warm-up over their first 5%)",
+                            choices=("constant", "cosine"))
     augment: str = setting("none", "training-image augmentation: none, or colour (random channel order, "
                            "20% grey, 20% inverted; inpaintlib.data.augment)", choices=AUGMENTS)
     epochs: int = setting(100, "epochs (the paper: 100)", min=1)
@@ -81,8 +99,9 @@ class TrainConfig:
     momentum: float = setting(0.9, "SGD momentum")
     loss: str = setting("ssim_mae", "training loss (a custom Trainer(loss_fn=...) is recorded as 'custom')",
                         choices=(*LOSSES, "custom"))
-    amp: str = setting("auto", "autocast: auto (bf16 where native, fp16 on GPUs without bf16, "
-                       "else off), bf16, fp16 (CUDA) or off", choices=("auto", "bf16", "fp16", "off"))
+    amp: str = setting("auto", "autocast: auto (bf16 on CUDA GPUs that have it, fp16 on older GPUs, "
+                       "off on CPUs so results do not depend on the CPU), bf16, fp16 (CUDA) or off",
+                       choices=("auto", "bf16", "fp16", "off"))
     channels_last: str = setting("auto", "channels-last memory format (auto: on CUDA)",
                                  choices=("auto", "on", "off"))
     seed: int = setting(0, "seed of the weights, the data order and the training masks")
@@ -102,18 +121,54 @@ class TrainConfig:
         if self.out is None:
             self.out = str(run_dir("checkpoints", self.preset or "paper", self.model))
         MaskSampler(self.masks, self.size)  # validates the mask kind and size now
+        if self.synthetic > 1:
+            raise ValueError(f"synthetic must be a share in [0, 1], got {self.synthetic!r}")
+        if self.source == "stream" and self.dataset != "samples":
+            raise ValueError(f"source='stream' cuts its crops from the samples training photos; got "
+                             f"dataset={self.dataset!r} (use source='crops' for {self.dataset})")
+        if self.start == "pre-fill" and self.model_cfg.get("fill", "zeros") == "zeros":
+            raise ValueError("start='pre-fill' needs a model that refines a pre-fill: model_cfg={'fill': 'push_pull'}")
+        if self.source == "crops" and self.synthetic:
+            raise ValueError("synthetic images come with source='stream'; set source='stream' or synthetic=0")
 
     def optimizer_for(self, epoch: int) -> str:
         """``"adamw"`` or ``"sgd"``: which optimizer trains epoch ``epoch`` (from 0)."""
         return "sgd" if epoch >= self.epochs - self.sgd_epochs else "adamw"
 
+    def learning_rate(self, epoch: int, step: int, steps: int) -> float:
+        """The learning rate of ``step`` (of ``steps``) in ``epoch``: ``lr``, or on the cosine
+        schedule its decay to 0 over the AdamW epochs (SGD epochs keep ``lr``)."""
+        adamw_epochs = self.epochs - self.sgd_epochs
+        if self.schedule == "constant" or epoch >= adamw_epochs:
+            return self.lr
+        done = (epoch * steps + step) / (adamw_epochs * steps)
+        warm_up = min(1.0, (epoch * steps + step + 1) / (WARM_UP * adamw_epochs * steps))
+        return self.lr * warm_up * 0.5 * (1.0 + math.cos(math.pi * done))
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
 
+#: Share of the AdamW steps over which the cosine schedule warms up linearly from 0: Adam's
+#: first steps move every weight by about ``lr`` whatever its gradient, which would throw a
+#: network that starts at its pre-fill (``start="pre-fill"``) far from it.
+WARM_UP = 0.05
+
+#: Fields added to :class:`TrainConfig` after runs were saved, with the value that gives the
+#: behaviour those runs had: a saved configuration without them meant exactly this.
+ADDED_FIELDS = {"source": "crops", "synthetic": 0.0, "steps_per_epoch": 250, "start": "random",
+                "schedule": "constant"}
+
+
+def with_added_fields(config: dict) -> dict:
+    """A saved configuration (``config.json``, a checkpoint's) completed with
+    :data:`ADDED_FIELDS` it predates, so old runs compare equal to today's settings."""
+    return {**ADDED_FIELDS, **config}
+
+
 def comparable_config(config: dict) -> dict:
     """``config`` without the fields that may change between a run and its resumption."""
-    return {k: v for k, v in config.items() if k not in RESUMABLE_CHANGES}
+    return {k: v for k, v in with_added_fields(config).items() if k not in RESUMABLE_CHANGES}
 
 
 #: How the course profiles train: the holes are presented pre-filled with the push-pull fill

@@ -22,7 +22,7 @@ from torch.utils.data import Dataset
 from ..runtime import bf16_supported
 
 #: Validation columns of ``history.csv`` (whole image unless ``_hole``).
-VAL_METRICS = ("ssim", "psnr", "l1", "ssim_hole", "l1_hole")
+VAL_METRICS = ("ssim", "psnr", "l1", "ssim_hole", "l1_hole", "psnr_hole")
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -37,7 +37,7 @@ def resolve_amp(amp: str, device: torch.device) -> torch.dtype | None:
     if amp == "auto":
         if device.type == "cuda":
             return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        return torch.bfloat16 if bf16_supported(device) else None
+        return None             # CPUs: float32, so results do not depend on the CPU's bf16 support
     if amp == "fp16" and device.type != "cuda":
         raise ValueError(f"amp='fp16' needs a CUDA device (gradient scaling), got {device}; use 'bf16'")
     return torch.bfloat16 if amp == "bf16" else torch.float16

@@ -53,6 +53,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from ..data import MaskedImages, augmented, first, load_dataset
+from ..data.stream import TrainingStream
 from ..files.atomic import atomic_write
 from ..files.lock import RunLock
 from ..losses import build_loss
@@ -153,7 +154,7 @@ class Trainer:
         self.optimizer_name = config.optimizer_for(0)
         self.optimizer: torch.optim.Optimizer | None = None
         self.scaler = grad_scaler(self.amp_dtype)
-        self.train_set = self.val_set = None
+        self.train_set = self.val_set = self.stream = None
         # the log: one row per finished epoch, the best validation SSIM, the current epoch
         self.history: list[dict] = []
         self.best_ssim = -math.inf
@@ -193,18 +194,16 @@ class Trainer:
         """Run ``epoch`` from step ``self.epoch_progress.steps`` on; False if Ctrl-C stopped it."""
         from tqdm import tqdm
         cfg, prog = self.config, self.epoch_progress
-        batches = epoch_batches(len(self.train_set), cfg.batch, epoch, cfg.seed, self.rank, self.world)
-        seed = epoch_seed(cfg.seed, epoch)
-        data = MaskedImages(augmented(self.train_set, cfg.augment, seed), MaskSampler(cfg.masks, cfg.size, seed=seed))
-        loader = DataLoader(data, batch_sampler=batches[prog.steps:], num_workers=cfg.workers,
-                            pin_memory=self.device.type == "cuda")
+        batches, loader = self.epoch_data(epoch, prog.steps)
         fmt = torch.channels_last if self.channels_last else torch.contiguous_format
         check = functools.partial(self.agree_on_step, stop=stop, epoch=epoch)
         self.net.train()
-        with tqdm(total=len(batches), initial=prog.steps, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False,
+        with tqdm(total=batches, initial=prog.steps, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False,
                   disable=not progress_enabled(self.is_main and cfg.progress), unit="step", mininterval=5) as bar:
             begin = time.perf_counter() - prog.seconds
             for batch in loader:
+                for group in self.optimizer.param_groups:
+                    group["lr"] = cfg.learning_rate(epoch, prog.steps, batches)
                 masked, mask, target = (t.to(self.device, non_blocking=True, memory_format=fmt) for t in batch)
                 loss = train_step(self.net, self.optimizer, self.loss_fn, masked, mask, target,
                                   self.amp_dtype, self.scaler, check)
@@ -219,6 +218,21 @@ class Trainer:
                 if self.stop_voted or (stop.raised and not self.distributed):
                     return False
         return True
+
+    def epoch_data(self, epoch: int, start: int):
+        """The number of steps of ``epoch`` and an iterator over its ``(masked, mask, target)``
+        batches from step ``start`` on: the dataset's crops in the epoch's order, or batches
+        that :attr:`stream` cuts on the device (each process its own share)."""
+        cfg = self.config
+        if cfg.source == "stream":
+            per_rank = cfg.batch // self.world
+            return cfg.steps_per_epoch, (self.stream.batch(epoch, step * self.world + self.rank, per_rank)
+                                         for step in range(start, cfg.steps_per_epoch))
+        batches = epoch_batches(len(self.train_set), cfg.batch, epoch, cfg.seed, self.rank, self.world)
+        seed = epoch_seed(cfg.seed, epoch)
+        data = MaskedImages(augmented(self.train_set, cfg.augment, seed), MaskSampler(cfg.masks, cfg.size, seed=seed))
+        return len(batches), DataLoader(data, batch_sampler=batches[start:], num_workers=cfg.workers,
+                                        pin_memory=self.device.type == "cuda")
 
     def agree_on_step(self, loss: torch.Tensor, stop: StopFlag, epoch: int) -> float:
         """The cross-process step, run by :func:`train_step` before the weights change:
@@ -250,6 +264,7 @@ class Trainer:
                    "lr": self.optimizer.param_groups[0]["lr"],
                    "train_loss": prog.loss_sum / prog.steps, "val_loss": val.pop("loss"),
                    **{f"val_{k}": v for k, v in val.items()},
+                   "val_gain_db": val["psnr_hole"] - self.prefill_psnr_hole(),
                    "seconds": prog.seconds, "img_s": prog.images / prog.seconds}
             self.history.append(row)
             improved = row["val_ssim"] > self.best_ssim
@@ -261,10 +276,23 @@ class Trainer:
                 checkpoint.save(self.out / "best.pt", state)
             self.write_history()
             self.log(f"epoch {epoch + 1}/{cfg.epochs} [{self.optimizer_name}] loss {row['train_loss']:.4f}"
-                     f"  val SSIM {row['val_ssim']:.4f} PSNR {row['val_psnr']:.2f}  "
+                     f"  val SSIM {row['val_ssim']:.4f} PSNR {row['val_psnr']:.2f}"
+                     f"  hole PSNR over pre-fill {row['val_gain_db']:+.2f} dB  "
                      f"{row['img_s']:.1f} img/s{'  *best*' if improved else ''}")
         if self.distributed:
             dist.barrier()
+
+    @functools.cache
+    def prefill_psnr_hole(self) -> float:
+        """Mean hole PSNR of the model's own pre-fill (:mod:`inpaintlib.models.fill`: zeros or
+        push-pull) on the validation set: the start a network's gain is measured from."""
+        from ..metrics import image_metrics
+        from ..models.fill import present
+        values = []
+        for masked, mask, target in DataLoader(self.val_set, batch_size=self.config.batch):
+            filled = present(masked, mask.bool(), getattr(self.model, "fill", "zeros"))
+            values.append(image_metrics(filled, target, mask)["psnr_hole"])
+        return float(torch.cat(values).mean())
 
     # -- set-up ----------------------------------------------------------------------
     @contextlib.contextmanager
@@ -286,6 +314,8 @@ class Trainer:
         cfg = self.config
         seed_everything(cfg.seed)
         self.model = build(cfg.model, cfg.preset, **cfg.model_cfg).to(self.device)
+        if cfg.start == "pre-fill":
+            self.model.start_at_prefill()
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.net = self.model
@@ -293,8 +323,12 @@ class Trainer:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.net = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
         self.optimizer = self.make_optimizer(self.optimizer_name)
-        self.train_set = first(load_dataset(cfg.dataset, "train", size=cfg.size, seed=cfg.seed),
-                               cfg.train_images)
+        if cfg.source == "stream":
+            self.stream = TrainingStream(cfg.size, cfg.masks, cfg.synthetic, cfg.seed, self.device,
+                                         recolour=cfg.augment == "colour")
+        else:
+            self.train_set = first(load_dataset(cfg.dataset, "train", size=cfg.size, seed=cfg.seed),
+                                   cfg.train_images)
         val = first(load_dataset(cfg.dataset, "val", size=cfg.size, seed=cfg.seed), cfg.val_images)
         self.val_set = MaskedImages(val, fixed_masks(cfg.val_masks, cfg.size, 10_000))
 
