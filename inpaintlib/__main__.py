@@ -65,7 +65,8 @@ def _run_notebooks(args: argparse.Namespace) -> int:
     from .tools import notebook_runner as nbr
     folder = Path(args.notebooks_dir) if args.notebooks_dir else nbr.NOTEBOOKS_DIR
     if not folder.is_dir():
-        raise FileNotFoundError(f"no notebooks folder {folder}; pass --notebooks-dir <folder with NN_*.ipynb>")
+        raise FileNotFoundError(f"no notebooks folder {folder}; "
+                                "pass --notebooks-dir <folder with NN_*.ipynb>")
     if args.in_place:
         for nb in nbr.list_notebooks(folder, only=args.only):
             print(f"executing {nb.name} in place ...", flush=True)
@@ -85,7 +86,8 @@ def _train(args: argparse.Namespace) -> int:
     result = Trainer(cfg).fit(resume=args.resume)
     if int(os.environ.get("RANK", "0")) == 0:
         best = result.best
-        print(f"done: {cfg.out}/last.pt; best.pt from epoch {best['epoch']} (val SSIM {best['val_ssim']:.4f})")
+        print(f"done: {cfg.out}/last.pt; best.pt from epoch {best['epoch']} "
+              f"(val SSIM {best['val_ssim']:.4f})")
     return 0
 
 
@@ -97,7 +99,8 @@ def add_config_flags(parser: argparse.ArgumentParser) -> None:
     for f in dataclasses.fields(TrainConfig):
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
         kind = f.metadata["kind"]
-        options = dict(default=argparse.SUPPRESS, help=f"{f.metadata['doc']} (default: {default!r})".replace("%", "%%"))
+        options = dict(default=argparse.SUPPRESS,
+                       help=f"{f.metadata['doc']} (default: {default!r})".replace("%", "%%"))
         if "choices" in f.metadata:
             options["choices"] = f.metadata["choices"]
         if kind is bool:
@@ -117,19 +120,20 @@ def json_object(text: str) -> dict:
     try:
         value = json.loads(text)
     except ValueError as err:
-        raise argparse.ArgumentTypeError(f"expected a JSON object like '{{\"dim\": 64}}', got {text!r} ({err})") from None
+        raise argparse.ArgumentTypeError(f"expected a JSON object like '{{\"dim\": 64}}', got {text!r} "
+                                         f"({err})") from None
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError(f"expected a JSON object like '{{\"dim\": 64}}', got {text!r}")
     return value
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from .tables import format_table
     from .evaluate import evaluate, masked_split
     from .files.atomic import atomic_write
     from .models import build
     from .paths import run_dir
     from .runtime import choose_device
+    from .tables import format_table
     from .train import load_checkpoint
     device = choose_device(args.device)
     if args.checkpoint:
@@ -226,11 +230,13 @@ def _assignments(args: argparse.Namespace) -> int:
     chosen = coursework.resolve(args.only)
     if args.grade:
         return _grade_assignment(args, chosen)
-    built = coursework.build(chosen, out=args.out, check=not args.no_check, threads=args.threads, jobs=args.jobs)
+    built = coursework.build(chosen, out=args.out, check=not args.no_check, threads=args.threads,
+                             jobs=args.jobs)
     for name, b in built.items():
         qs = coursework.questions(name)
         manual = sum(q.points for q in qs if q.manual)
-        checked = (f"solution scores {b.solution_grades.total:g} / {b.solution_grades.possible:g} auto-graded points"
+        checked = (f"solution scores {b.solution_grades.total:g} / {b.solution_grades.possible:g} "
+                   f"auto-graded points"
                    if b.solution_grades else "solution not graded (--no-check)")
         by_hand = f" ({manual:g} graded by hand)" if manual else ""
         print(f"\n{name}: {sum(q.points for q in qs):g} points{by_hand}; {checked}")
@@ -245,7 +251,8 @@ def _grade_assignment(args: argparse.Namespace, chosen: list[str]) -> int:
     from . import coursework
     from .coursework import classroom
     if len(chosen) != 1 or not args.only:
-        print("assignments --grade: name the one assignment the notebooks belong to with --only, e.g. --only A1",
+        print("assignments --grade: name the one assignment the notebooks belong to with --only, e.g. "
+              "--only A1",
               file=sys.stderr)
         return 2
     name = chosen[0]
@@ -306,7 +313,8 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--dataset", default="auto")
     p.add_argument("--split", default="test", choices=["train", "val", "test"])
     p.add_argument("--size", type=positive_int, default=96)
-    p.add_argument("--masks", default="medium", help="fixed mask set: thick, medium, thin, ... (default medium)")
+    p.add_argument("--masks", default="medium", help="fixed mask set: thick, medium, thin, ... (default "
+                                                     "medium)")
     p.add_argument("--n", type=positive_int, help="evaluate the first N images (default all)")
     p.add_argument("--batch", type=positive_int, default=40)
     p.add_argument("--device", default="auto")
@@ -327,7 +335,8 @@ def _add_pretrained(sub) -> None:
 def _add_recipe_probe(sub) -> None:
     p = sub.add_parser("recipe-probe", help="measure the course's additions to the training recipe on the "
                        "validation photos (notebook 07; writes data/recipe/probe.json)")
-    p.add_argument("--crops", type=whole_number(16), default=4000, help="training crops per variant (default 4000)")
+    p.add_argument("--crops", type=whole_number(16), default=4000, help="training crops per variant "
+                                                                        "(default 4000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the runs (default 0)")
     p.set_defaults(func=_recipe_probe)
 
@@ -335,16 +344,19 @@ def _add_recipe_probe(sub) -> None:
 def _add_bench(sub) -> None:
     p = sub.add_parser("bench", help="speed benchmarks")
     p.add_argument("target", choices=["dwt", "models"], help="what to time")
-    p.add_argument("--shape", type=positive_int, nargs=4, default=[40, 144, 48, 48], metavar=("N", "C", "H", "W"),
+    p.add_argument("--shape", type=positive_int, nargs=4, default=[40, 144, 48, 48],
+                   metavar=("N", "C", "H", "W"),
                    help="dwt: input shape")
     p.add_argument("--levels", type=positive_int, default=1, help="dwt: DWT levels")
     p.add_argument("--models", nargs="+", metavar="M", help="models: names (default all)")
     p.add_argument("--preset", help="models: preset where a model has it (default: paper sizes)")
-    p.add_argument("--batch", type=positive_int, default=40, help="models: batch size (default 40, the paper's)")
+    p.add_argument("--batch", type=positive_int, default=40, help="models: batch size (default 40, the "
+                                                                  "paper's)")
     p.add_argument("--size", type=positive_int, help="models: image side (default 96; 32 for unet models)")
     p.add_argument("--amp", nargs="?", const="auto", default="off", choices=["auto", "bf16", "fp16", "off"],
                    help="models: autocast as in training; --amp alone is 'auto' (default off)")
-    p.add_argument("--no-train", action="store_true", help="models: inference only (training is slow on CPUs)")
+    p.add_argument("--no-train", action="store_true",
+                   help="models: inference only (training is slow on CPUs)")
     p.add_argument("--threads", type=positive_int, default=2, help="CPU threads (default 2, a laptop)")
     p.add_argument("--repeats", type=positive_int, default=None, help="timed repeats (dwt 7, models 3)")
     p.add_argument("--device", default="cpu")
@@ -360,16 +372,22 @@ def _add_gpu_check(sub) -> None:
     p.set_defaults(func=_gpu_check)
 
 
-#: Commands that write one folder: name -> (``module:function`` called with ``--out``, default, help, description).
+#: Commands that write one folder: name -> (``module:function`` called with ``--out``, default, help,
+#: description).
 WRITERS = {
-    "student-release": ("coursework.release:student_release", "runs/student-release/", "the folder students receive "
-                        "(no solutions, no hidden tests)", "Copy the tracked files students need (library, tutorials, "
+    "student-release": ("coursework.release:student_release", "runs/student-release/",
+                        "the folder students receive "
+                        "(no solutions, no hidden tests)", "Copy the tracked files students need "
+                                                           "(library, tutorials, "
                         "data, set-up) and the student notebooks into one folder; no solutions, no tests."),
-    "site": ("tools.site:build_site", "runs/site/", "the course website: the executed notebooks as static HTML (make "
+    "site": ("tools.site:build_site", "runs/site/", "the course website: the executed notebooks as "
+                                                    "static HTML (make "
              "site)", "Render the README, the executed notebooks (not re-executed), the coursework guide and "
-             "CONTRIBUTING.md with Jupyter Book into <out>/html, with the Try it page; check every link and image."),
-    "export-onnx": ("export:export_onnx", "runs/onnx/", "the references as ONNX files (Try it page)", "Export the "
-                    "references of data/pretrained and the push-pull pre-fill as ONNX files, and models.json."),
+             "CONTRIBUTING.md with Jupyter Book into <out>/html, with the Try it page; check every link "
+             "and image."),
+    "export-onnx": ("export:export_onnx", "runs/onnx/", "the references as ONNX files (Try it page)",
+                    "Export the references of data/pretrained and the push-pull pre-fill as ONNX files, "
+                    "and models.json."),
 }
 
 
@@ -389,20 +407,26 @@ def _add_writer(sub, name: str) -> None:
 
 def _add_assignments(sub) -> None:
     p = sub.add_parser("assignments", help="build the graded coursework (otter-grader) or grade submissions",
-                       description="Run otter assign on notebooks/assignments/A*.ipynb: student notebooks and "
+                       description="Run otter assign on notebooks/assignments/A*.ipynb: student "
+                                   "notebooks and "
                                    "autograder zips into runs/assignments/<name>/{student,autograder}, each "
                                    "solution graded with its autograder (no Docker, no PDFs). With --grade: "
                                    "grade submitted notebooks of one assignment instead.")
-    p.add_argument("--only", nargs="+", metavar="A", help="assignments, e.g. A1 A3 or A1_haar_dwt (default all)")
+    p.add_argument("--only", nargs="+", metavar="A", help="assignments, e.g. A1 A3 or A1_haar_dwt "
+                                                          "(default all)")
     p.add_argument("--out", help="output folder (default runs/assignments/)")
-    p.add_argument("--no-check", action="store_true", help="do not grade the solution notebooks after building")
-    p.add_argument("--jobs", type=positive_int, default=1, help="assignments or notebooks at once (default 1)")
-    p.add_argument("--threads", type=positive_int, default=1, help="CPU threads per notebook kernel (default 1)")
+    p.add_argument("--no-check", action="store_true", help="do not grade the solution notebooks after "
+                                                           "building")
+    p.add_argument("--jobs", type=positive_int, default=1,
+                   help="assignments or notebooks at once (default 1)")
+    p.add_argument("--threads", type=positive_int, default=1, help="CPU threads per notebook kernel "
+                                                                   "(default 1)")
     p.add_argument("--grade", nargs="+", metavar="NOTEBOOK",
                    help="grade these submitted notebooks with the built autograder of the --only assignment")
     p.add_argument("--messages", action="store_true", help="--grade: print the messages of failed tests")
-    p.add_argument("--csv", help="--grade: the points per question and notebook, a 'possible' row first and "
-                                 "blank columns for the hand-graded questions (rewritten after each notebook)")
+    p.add_argument("--csv", help="--grade: the points per question and notebook, a 'possible' row first "
+                                 "and blank columns for the hand-graded questions (rewritten after each "
+                                 "notebook)")
     p.add_argument("--feedback", metavar="DIR", help="--grade: one student-safe feedback file per notebook")
     p.add_argument("--answers", metavar="HTML", help="--grade: every notebook's written answers on one page")
     p.add_argument("--timeout", type=positive_int, default=900,
@@ -412,7 +436,8 @@ def _add_assignments(sub) -> None:
 
 #: Each command's parser, in the order ``--help`` lists them.
 COMMANDS = (_add_download, _add_run_notebooks, _add_train, _add_evaluate, _add_pretrained, _add_recipe_probe,
-            _add_bench, _add_gpu_check, _add_assignments, *(functools.partial(_add_writer, name=n) for n in WRITERS))
+            _add_bench, _add_gpu_check, _add_assignments,
+            *(functools.partial(_add_writer, name=n) for n in WRITERS))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -85,7 +85,8 @@ def row_config(table: str, preset: str, profile: str, **overrides) -> TrainConfi
     kind = mask_kind(table, profile)
     settings = {**GRID_PROFILES[profile]["train"], "masks": kind, "val_masks": kind,
                 "model_cfg": row_model_cfg(preset, profile), "augment": "none",   # as the paper
-                "out": str(run_dir("ablations", profile, table, run_name(preset, profile, overrides))), **overrides}
+                "out": str(run_dir("ablations", profile, table, run_name(preset, profile, overrides))),
+                **overrides}
     return profile_config("wavemix", profile, preset=preset, **settings)
 
 
@@ -109,7 +110,8 @@ def run_row(config: TrainConfig, n_test: int | None = 200) -> dict:
     sample = torch.zeros(1, 3, config.size, config.size, device=device)
     row = {"row": config.preset, **{k: model.spec[k] for k in SETTINGS},
            "params": count_parameters(model),
-           "gflops": count_flops(model, sample, torch.ones(1, 1, config.size, config.size, device=device)) / 1e9,
+           "gflops": count_flops(model, sample,
+                                 torch.ones(1, 1, config.size, config.size, device=device)) / 1e9,
            **{k: summary[k] for k in ("l1", "l2", "psnr", "ssim", "l1_hole", "ssim_hole")},
            "best_epoch": state["epoch"], "seconds": time.perf_counter() - begin}
     text = json.dumps({"key": key, "row": row}, indent=2).encode()

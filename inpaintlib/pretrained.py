@@ -124,7 +124,8 @@ def read_checksums(root: str | os.PathLike | None = None) -> dict[str, str]:
     """``{"<name>/<file>": sha256}`` from the manifest (empty if there is none)."""
     path = pretrained_dir(root) / CHECKSUMS
     try:
-        return read_manifest(path, f"restore it with `git checkout -- {path.name}` or regenerate with {REGENERATE}")
+        return read_manifest(path, f"restore it with `git checkout -- {path.name}` or regenerate with "
+                                   f"{REGENERATE}")
     except CorruptFileError as err:
         raise PretrainedError(str(err)) from None
 
@@ -219,5 +220,6 @@ def build_reference(name: str, device: str = "auto", progress: bool = True) -> P
     return export(name, Path(config.out) / "last.pt")
 
 
-__all__ = ["REFERENCES", "SEEDS", "SEED_REFERENCES", "PretrainedError", "available", "available_seeds", "seed_names", "build_reference", "crops_seen", "export", "history", "load",
+__all__ = ["REFERENCES", "SEEDS", "SEED_REFERENCES", "PretrainedError", "available", "available_seeds",
+           "seed_names", "build_reference", "crops_seen", "export", "history", "load",
            "names", "reference_config", "training_config", "verify"]

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import torch
 
-from .files.atomic import atomic_write
 from .data import MaskedImages, first, load_dataset
 from .evaluate import evaluate
+from .files.atomic import atomic_write
 from .masks import fixed_masks
 from .models import build
 from .paths import REPO_ROOT, run_dir
@@ -73,8 +73,9 @@ def _score(model: torch.nn.Module, val: MaskedImages, photos: list[str]) -> dict
 def run_probe(crops: int = 4000, seed: int = 0, masks: str = "thick", val_crops: int | None = None,
               progress: bool = True) -> dict:
     """Train every variant (resuming finished runs) and score it and the baselines on the
-    validation split (its first ``val_crops``; None: all) with the fixed ``masks`` set. Returns ``{"crops", "seed", "masks",
-    "rows": [{"name", "fill", "augment", "psnr_hole", "ssim_hole", "per_photo", "train_seconds"}]}``
+    validation split (its first ``val_crops``; None: all) with the fixed ``masks`` set. Returns
+    ``{"crops", "seed", "masks", "rows": [{"name", "fill", "augment", "psnr_hole", "ssim_hole",
+    "per_photo", "train_seconds"}]}``
     (``train_seconds`` from the run's ``history.csv``: 0 for the baselines)."""
     split = load_dataset("samples", "val", size=96, seed=seed)
     val = MaskedImages(first(split, val_crops), fixed_masks(masks, 96, 10_000))

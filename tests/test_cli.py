@@ -68,7 +68,8 @@ def test_a_real_process_prints_no_traceback(tmp_path):
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.strip() == ("python -m inpaintlib train: unknown model 'resnet'; choose one of "
-                                   "['wavemix', 'cnn', 'lama', 'unet', 'convmixer_unet', 'telea', 'navier_stokes', "
+                                   "['wavemix', 'cnn', 'lama', 'unet', 'convmixer_unet', 'telea', "
+                                   "'navier_stokes', "
                                    "'mean_fill', 'push_pull']")
 
 

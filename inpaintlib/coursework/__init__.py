@@ -38,15 +38,40 @@ the fast path ``tests/test_coursework.py`` uses to grade many deliberately wrong
 
 
 from .assignments import ASSIGNMENTS_DIR, Question, names, questions, resolve
-from .checks import (LIBRARY_CODE, OWN_CODE, check_close, check_coverage, check_masks, check_own_code,
-                     check_weights_close, coverage_summary, defined, library_uses, load_weights_file, unpack,
-                     with_helpers)
-from .grading import (AssignmentCheckError, Built, Grades, QuestionGrade, apply_rules, autograder_zip, build,
-                      default_output, grade, grade_many, kernel_environment)
+from .checks import (
+                     LIBRARY_CODE,
+                     OWN_CODE,
+                     check_close,
+                     check_coverage,
+                     check_masks,
+                     check_own_code,
+                     check_weights_close,
+                     coverage_summary,
+                     defined,
+                     library_uses,
+                     load_weights_file,
+                     unpack,
+                     with_helpers,
+)
+from .grading import (
+                     AssignmentCheckError,
+                     Built,
+                     Grades,
+                     QuestionGrade,
+                     apply_rules,
+                     autograder_zip,
+                     build,
+                     default_output,
+                     grade,
+                     grade_many,
+                     kernel_environment,
+)
 from .in_process import run_cells, run_tests
 
-__all__ = ["ASSIGNMENTS_DIR", "LIBRARY_CODE", "OWN_CODE", "AssignmentCheckError", "apply_rules", "Built", "Grades", "Question", "QuestionGrade", "autograder_zip",
+__all__ = ["ASSIGNMENTS_DIR", "LIBRARY_CODE", "OWN_CODE", "AssignmentCheckError", "apply_rules", "Built",
+           "Grades", "Question", "QuestionGrade", "autograder_zip",
            "build", "check_close", "check_coverage", "check_masks", "check_own_code", "check_weights_close",
            "coverage_summary", "default_output", "defined", "grade", "grade_many", "kernel_environment",
-           "library_uses", "load_weights_file", "names", "questions", "resolve", "run_cells", "run_tests", "unpack",
+           "library_uses", "load_weights_file", "names", "questions", "resolve", "run_cells", "run_tests",
+           "unpack",
            "with_helpers"]

@@ -44,7 +44,8 @@ class ClassRow:
     error: str = ""
 
 
-def grade_class(assignment: str, notebooks: Iterable[str | os.PathLike], csv_path: str | os.PathLike | None = None,
+def grade_class(assignment: str, notebooks: Iterable[str | os.PathLike],
+                csv_path: str | os.PathLike | None = None,
                 feedback_dir: str | os.PathLike | None = None, answers_html: str | os.PathLike | None = None,
                 timeout: float = DEFAULT_TIMEOUT, threads: int = 1, out: str | os.PathLike | None = None,
                 progress: bool = True) -> list[ClassRow]:
@@ -89,7 +90,8 @@ def _grade_isolated(notebook: Path, zip_path: Path, timeout: float, threads: int
 def _run_worker(notebook: Path, zip_path: Path, result: Path, timeout: float, threads: int) -> ClassRow:
     cmd = [sys.executable, "-m", "inpaintlib.coursework.classroom", str(notebook.resolve()), str(zip_path),
            str(result), str(threads)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
         _, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -110,9 +112,11 @@ def _worker(notebook: str, zip_path: str, result: str, threads: str) -> int:
     try:
         grades = grade(notebook, zip_path, threads=int(threads))
     except Exception as err:  # noqa: BLE001 (any failure is this notebook's error row)
-        print(f"cannot grade {Path(notebook).name}: {type(err).__name__}: {str(err).strip()[:200]}", file=sys.stderr)
+        print(f"cannot grade {Path(notebook).name}: {type(err).__name__}: {str(err).strip()[:200]}",
+              file=sys.stderr)
         return 1
-    data = {q: {"score": g.score, "possible": g.possible, "failures": g.failures} for q, g in grades.questions.items()}
+    data = {q: {"score": g.score, "possible": g.possible, "failures": g.failures}
+            for q, g in grades.questions.items()}
     atomic_write(result, lambda fh: fh.write(json.dumps(data).encode()))
     return 0
 
@@ -124,7 +128,8 @@ def write_csv(path: str | os.PathLike, rows: list[ClassRow], qs) -> Path:
     writer = csv.DictWriter(buffer, fieldnames=columns)
     writer.writeheader()
     possible = sum(q.points for q in qs)
-    writer.writerow({"notebook": "possible", **{q.name: f"{q.points:g}" for q in qs}, "total": f"{possible:g}",
+    writer.writerow({"notebook": "possible", **{q.name: f"{q.points:g}" for q in qs},
+                     "total": f"{possible:g}",
                      "possible": f"{possible:g}"})
     for row in rows:
         line = {"notebook": row.notebook.name, "possible": f"{possible:g}", "error": row.error}
@@ -142,7 +147,8 @@ def student_message(failure: str) -> str:
     for line in reversed(lines):
         match = re.match(r"\s*(\w+(Error|Exception))\s*:\s*(.*)", line)
         if match:
-            return match.group(3) if match.group(1) == "AssertionError" else f"{match.group(1)}: {match.group(3)}"
+            kind, text = match.group(1), match.group(3)
+            return text if kind == "AssertionError" else f"{kind}: {text}"
     return lines[-1] if lines else "failed"
 
 
@@ -176,7 +182,8 @@ def written_answers(notebook: str | os.PathLike) -> list[tuple[str, str]]:
             text = text.split("<!-- END QUESTION -->", 1)[1]
         if "<!-- BEGIN QUESTION -->" in text:
             body = text.split("<!-- BEGIN QUESTION -->", 1)[1]
-            heading = next((line.lstrip("# ").strip() for line in body.splitlines() if line.strip()), "question")
+            heading = next((line.lstrip("# ").strip() for line in body.splitlines() if line.strip()),
+                           "question")
             answer, inside = [], True
         elif inside:
             answer.append(text)

@@ -23,7 +23,8 @@ class AssignmentCheckError(RuntimeError):
     autograder (a broken solution or test); the message lists the failed tests."""
 
 
-def kernel_environment(threads: int = 1, env: Mapping[str, str] | None = None) -> contextlib.AbstractContextManager:
+def kernel_environment(threads: int = 1,
+                       env: Mapping[str, str] | None = None) -> contextlib.AbstractContextManager:
     """Environment variables for the notebook kernels that otter starts, restored afterwards:
     ``threads`` CPU threads (``OMP_NUM_THREADS``; the notebooks pass it to
     ``torch.set_num_threads``), no progress bars, this Python's ``bin/`` first on ``PATH``
@@ -211,7 +212,8 @@ def build(selection: Iterable[str] | None = None, out: str | os.PathLike | None 
     sources = Path(folder or ASSIGNMENTS_DIR).resolve()
     chosen = resolve(selection, sources)
     if progress:
-        print(f"otter assign {', '.join(chosen)} -> {out}" + (" (and grading the solutions)" if check else ""),
+        print(f"otter assign {', '.join(chosen)} -> {out}"
+              + (" (and grading the solutions)" if check else ""),
               flush=True)
     if jobs <= 1 or len(chosen) == 1:
         built = {}

@@ -101,8 +101,8 @@ def run_tests(namespace: Mapping, autograder: str | os.PathLike,
               only: Iterable[str] | None = None) -> Grades:
     """Run the tests of an autograder zip (hidden ones included) against ``namespace``, e.g.
     from :func:`run_cells`, in this process: the questions ``only`` (default all)."""
-    from otter.test_files import create_test_file
     from otter.nbmeta_config import NBMetadataConfig
+    from otter.test_files import create_test_file
     only = set(only) if only is not None else None
     with tempfile.TemporaryDirectory(prefix="inpaint-tests-") as folder:
         with zipfile.ZipFile(autograder) as zf:

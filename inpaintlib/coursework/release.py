@@ -46,7 +46,8 @@ def tracked_files(repo: Path = REPO_ROOT) -> list[str]:
     try:
         listing = subprocess.run(["git", "ls-files", "-z"], cwd=repo, check=True, capture_output=True).stdout
     except (OSError, subprocess.CalledProcessError) as err:
-        raise RuntimeError(f"the student release is built from the files git tracks, and `git ls-files` failed "
+        raise RuntimeError(f"the student release is built from the files git tracks, and `git ls-files` "
+                           f"failed "
                            f"in {repo} ({err}); build it from a git checkout of the course") from None
     return sorted(p for p in listing.decode().split("\0") if p)
 
@@ -78,7 +79,8 @@ def student_release(out: str | os.PathLike | None = None, progress: bool = True)
                 shutil.copytree(b.student.parent, folder, dirs_exist_ok=True)
         (staging / "notebooks" / "assignments" / "README.md").write_text(student_guide())
         makefile = staging / "Makefile"
-        makefile.write_text(_without_target(_without_target(makefile.read_text(), "assignments"), "student-release"))
+        makefile.write_text(_without_target(_without_target(makefile.read_text(), "assignments"),
+                                            "student-release"))
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)

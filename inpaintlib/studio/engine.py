@@ -135,7 +135,8 @@ def results_figure(image: Tensor, mask: np.ndarray, results: Sequence[Result], c
     for r in results:
         timing = f" · {r.ms:.0f} ms" if times else ""
         panels.append((f"{r.label}\n{r.psnr_hole:.1f} dB · SSIM {r.ssim_hole:.2f}{timing}", r.image))
-    fig, axes = plt.subplots(1, len(panels), figsize=(cell_inches * len(panels), cell_inches + 0.5), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(cell_inches * len(panels), cell_inches + 0.5),
+                             squeeze=False)
     for ax, (title, img) in zip(axes[0], panels):
         ax.imshow(to_numpy_image(img), interpolation="nearest")
         ax.set_title(title, fontsize=7)

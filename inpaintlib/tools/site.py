@@ -100,7 +100,8 @@ def build_site(out: str | os.PathLike | None = None, progress: bool = True) -> P
     cmd = [str(jb), "build", str(src), "--path-output", str(out / "book"), "--keep-going"]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
-        raise RuntimeError("jupyter-book build failed:\n" + "\n".join((done.stdout + done.stderr).splitlines()[-15:]))
+        raise RuntimeError("jupyter-book build failed:\n"
+                           + "\n".join((done.stdout + done.stderr).splitlines()[-15:]))
     html_dir = out / "html"
     shutil.rmtree(html_dir, ignore_errors=True)
     shutil.copytree(out / "book" / "_build" / "html", html_dir)
@@ -109,7 +110,8 @@ def build_site(out: str | os.PathLike | None = None, progress: bool = True) -> P
     if broken:
         raise RuntimeError(f"{len(broken)} broken internal links or images: " + "; ".join(broken[:5]))
     if progress:
-        print(f"site: {sum(1 for _ in html_dir.rglob('*.html'))} pages in {html_dir} (open index.html; for the "
+        print(f"site: {sum(1 for _ in html_dir.rglob('*.html'))} pages in {html_dir} (open index.html; "
+              f"for the "
               f"Try it page serve it: python -m http.server --directory {html_dir})")
     return html_dir
 

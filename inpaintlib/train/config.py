@@ -62,8 +62,10 @@ class TrainConfig:
     """
 
     model: str = setting("wavemix", "model name (inpaintlib.models.names())")
-    preset: str | None = setting("quick", "model preset, e.g. quick, tiny, paper (None: the paper's size)", str)
-    model_cfg: dict = setting({}, "settings that override the preset, e.g. {\"dim\": 64} (JSON on the command line)")
+    preset: str | None = setting("quick",
+                                 "model preset, e.g. quick, tiny, paper (None: the paper's size)", str)
+    model_cfg: dict = setting({}, "settings that override the preset, e.g. {\"dim\": 64} (JSON on the "
+                                  "command line)")
     dataset: str = setting("samples", "stl10, cifar10, samples, or auto (the first one installed)")
     size: int = setting(96, "image side in pixels", min=1)
     train_images: int | None = setting(None, "use the first N training images (None: all)", int, min=1)
@@ -98,7 +100,8 @@ class TrainConfig:
         if self.sgd_epochs is None:
             self.sgd_epochs = self.epochs // 2
         if self.sgd_epochs > self.epochs:
-            raise ValueError(f"sgd_epochs must be <= epochs, got epochs={self.epochs}, sgd_epochs={self.sgd_epochs}")
+            raise ValueError(f"sgd_epochs must be <= epochs, got epochs={self.epochs}, "
+                             f"sgd_epochs={self.sgd_epochs}")
         if self.out is None:
             self.out = str(run_dir("checkpoints", self.preset or "paper", self.model))
         MaskSampler(self.masks, self.size)  # validates the mask kind and size now
@@ -171,7 +174,8 @@ def profile_config(model: str, profile: str, **overrides) -> TrainConfig:
     unknown = sorted(set(overrides) - set(known))
     if unknown:
         raise ValueError(f"unknown training setting(s) {unknown}; choose from {known}")
-    settings = {**PROFILES[profile], "out": str(run_dir("checkpoints", profile, run_name(model, profile, overrides))),
+    settings = {**PROFILES[profile],
+                "out": str(run_dir("checkpoints", profile, run_name(model, profile, overrides))),
                 **overrides}
     # model settings add to the profile's (a new width keeps the profile's hole fill)
     settings["model_cfg"] = {**PROFILES[profile].get("model_cfg", {}), **overrides.get("model_cfg", {})}

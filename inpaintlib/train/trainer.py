@@ -61,7 +61,15 @@ from ..models import build
 from ..runtime import choose_device, progress_enabled, seed_everything
 from . import checkpoint
 from .config import TrainConfig, comparable_config
-from .step import NonFiniteLossError, epoch_batches, epoch_seed, grad_scaler, resolve_amp, train_step, validate
+from .step import (
+    NonFiniteLossError,
+    epoch_batches,
+    epoch_seed,
+    grad_scaler,
+    resolve_amp,
+    train_step,
+    validate,
+)
 
 
 @dataclass
@@ -195,17 +203,20 @@ class Trainer:
         cfg, prog = self.config, self.epoch_progress
         batches = epoch_batches(len(self.train_set), cfg.batch, epoch, cfg.seed, self.rank, self.world)
         seed = epoch_seed(cfg.seed, epoch)
-        data = MaskedImages(augmented(self.train_set, cfg.augment, seed), MaskSampler(cfg.masks, cfg.size, seed=seed))
+        data = MaskedImages(augmented(self.train_set, cfg.augment, seed),
+                            MaskSampler(cfg.masks, cfg.size, seed=seed))
         loader = DataLoader(data, batch_sampler=batches[prog.steps:], num_workers=cfg.workers,
                             pin_memory=self.device.type == "cuda")
         fmt = torch.channels_last if self.channels_last else torch.contiguous_format
         check = functools.partial(self.agree_on_step, stop=stop, epoch=epoch)
         self.net.train()
         with tqdm(total=len(batches), initial=prog.steps, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False,
-                  disable=not progress_enabled(self.is_main and cfg.progress), unit="step", mininterval=5) as bar:
+                  disable=not progress_enabled(self.is_main and cfg.progress), unit="step",
+                  mininterval=5) as bar:
             begin = time.perf_counter() - prog.seconds
             for batch in loader:
-                masked, mask, target = (t.to(self.device, non_blocking=True, memory_format=fmt) for t in batch)
+                masked, mask, target = (t.to(self.device, non_blocking=True, memory_format=fmt)
+                                        for t in batch)
                 loss = train_step(self.net, self.optimizer, self.loss_fn, masked, mask, target,
                                   self.amp_dtype, self.scaler, check)
                 prog.steps, prog.images = prog.steps + 1, prog.images + len(masked) * self.world
@@ -224,7 +235,8 @@ class Trainer:
         """The cross-process step, run by :func:`train_step` before the weights change:
         one all-reduce tells every process the mean loss and whether any process saw
         Ctrl-C (:attr:`stop_voted`), so all stop together, on a NaN as on Ctrl-C."""
-        flags = torch.tensor([loss.item(), float(stop.raised)], dtype=torch.float64, device=self.comm_device())
+        flags = torch.tensor([loss.item(), float(stop.raised)], dtype=torch.float64,
+                             device=self.comm_device())
         if self.distributed:
             dist.all_reduce(flags)
         loss_sum, votes = flags.tolist()
