@@ -20,7 +20,7 @@ from .analysis import count_flops, count_parameters
 from .evaluate import evaluate, masked_split
 from .files.atomic import atomic_write
 from .models import PRESETS
-from .paths import run_dir
+from .paths import BEST_CHECKPOINT, run_dir
 from .runtime import choose_device
 from .train import TrainConfig, Trainer, comparable_config, load_checkpoint, profile_config
 from .train.config import run_name
@@ -104,7 +104,7 @@ def run_row(config: TrainConfig, n_test: int | None = 200) -> dict:
     begin = time.perf_counter()
     Trainer(config).fit(resume=True)
     device = choose_device(config.device)
-    model, state = load_checkpoint(out / "best.pt", device)
+    model, state = load_checkpoint(out / BEST_CHECKPOINT, device)
     test = masked_split(config.dataset, "test", n_test, config.val_masks, config.size, config.seed)
     summary = evaluate(model, test, batch=config.batch, device=device, fid=None, progress=False).summary
     sample = torch.zeros(1, 3, config.size, config.size, device=device)

@@ -2,7 +2,7 @@
 metrics by mask coverage (the way LaMa reports them).
 
     from inpaintlib.evaluate import evaluate
-    result = evaluate(model, MaskedImages(test_images, fixed_masks("medium", 96, 10_000)))
+    result = evaluate(model, MaskedImages(test_images, fixed_masks("medium", 96, EVAL_SET_SIZE)))
     result.summary            # {"l1": ..., "ssim": ..., "ssim_hole": ..., "fid": ...}
     result.by_coverage()      # one row per 10 % coverage bin
 """
@@ -19,8 +19,8 @@ from torch.utils.data import DataLoader, Dataset
 
 from . import metrics
 from .data import MaskedImages, first, load_dataset
-from .masks import coverage, fixed_masks
-from .runtime import progress_enabled
+from .masks import EVAL_SET_SIZE, coverage, fixed_masks
+from .runtime import autocast, progress_enabled
 
 #: LaMa's evaluation masks cover at most 50 % of the image: five 10 % bins.
 COVERAGE_BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -100,10 +100,9 @@ def evaluate(model: nn.Module, dataset: Dataset, batch: int = 40, device: str | 
     columns: dict[str, list[np.ndarray]] = {}
     loader = DataLoader(dataset, batch_size=batch)
     for masked, mask, target in tqdm(loader, desc="evaluating", disable=not progress_enabled(progress),
-                                     leave=False,
-                                          mininterval=5):
+                                     leave=False, mininterval=5):
         masked, mask, target = masked.to(device), mask.to(device), target.to(device)
-        with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
+        with autocast(device, amp_dtype):
             pred = model(masked, mask)
         pred = pred.float()
         values = metrics.image_metrics(pred, target, mask)
@@ -131,4 +130,4 @@ def masked_split(dataset: str, split: str = "test", n: int | None = None, masks:
     """The first ``n`` images (None: all) of ``split``, each with its mask from the fixed
     set ``masks`` (:func:`inpaintlib.masks.fixed_masks`): the same examples for every model."""
     images = first(load_dataset(dataset, split, size=size, seed=seed), n)
-    return MaskedImages(images, fixed_masks(masks, size, 10_000))
+    return MaskedImages(images, fixed_masks(masks, size, EVAL_SET_SIZE))

@@ -261,8 +261,8 @@ def export_onnx(out: str | os.PathLike | None = None, names: tuple[str, ...] | N
     A reference whose files are missing is left out; a damaged one raises
     :class:`~inpaintlib.pretrained.PretrainedError` naming the command that rebuilds it."""
     from . import pretrained
-    from .paths import runs_dir
-    out = Path(out) if out is not None else runs_dir() / "onnx"
+    from .paths import output_dir
+    out = Path(out) if out is not None else output_dir("onnx")
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out} is a file, not a folder: give --out a folder (it is created if missing)")
     out.mkdir(parents=True, exist_ok=True)

@@ -309,6 +309,11 @@ def _load_set(path: Path, kind: str, size: int, n: int, seed: int) -> np.ndarray
     return np.unpackbits(bits, axis=-1, count=size).astype(np.uint8)
 
 
+#: Masks in a fixed evaluation set as the trainer, ``evaluate`` and the recipe probe use it:
+#: image ``i`` of a split always gets mask ``i``, up to 10,000 images.
+EVAL_SET_SIZE = 10_000
+
+
 def fixed_masks(kind: str, size: int, n: int, seed: int = 0,
                 root: str | os.PathLike | None = None) -> np.ndarray:
     """The fixed evaluation set ``(kind, size, n, seed)`` as uint8 (n, size, size).

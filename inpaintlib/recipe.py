@@ -29,9 +29,9 @@ import torch
 from .data import MaskedImages, first, load_dataset
 from .evaluate import evaluate
 from .files.atomic import atomic_write
-from .masks import fixed_masks
+from .masks import EVAL_SET_SIZE, fixed_masks
 from .models import build
-from .paths import REPO_ROOT, run_dir
+from .paths import LAST_CHECKPOINT, REPO_ROOT, RUN_HISTORY, run_dir
 from .train import TrainConfig, Trainer, load_checkpoint
 
 #: name -> (fill, augment): the paper's recipe, then one addition, then both.
@@ -78,7 +78,7 @@ def run_probe(crops: int = 4000, seed: int = 0, masks: str = "thick", val_crops:
     "per_photo", "train_seconds"}]}``
     (``train_seconds`` from the run's ``history.csv``: 0 for the baselines)."""
     split = load_dataset("samples", "val", size=96, seed=seed)
-    val = MaskedImages(first(split, val_crops), fixed_masks(masks, 96, 10_000))
+    val = MaskedImages(first(split, val_crops), fixed_masks(masks, 96, EVAL_SET_SIZE))
     photos = [split.source(i) for i in range(len(val))]
     rows = []
     for name in BASELINES:
@@ -89,8 +89,8 @@ def run_probe(crops: int = 4000, seed: int = 0, masks: str = "thick", val_crops:
         if progress:
             print(f"{name}: training on {crops} crops ...", end=" ", flush=True)
         Trainer(config).fit(resume=True)
-        model, _ = load_checkpoint(Path(config.out) / "last.pt", "cpu")
-        with open(Path(config.out) / "history.csv", newline="") as fh:
+        model, _ = load_checkpoint(Path(config.out) / LAST_CHECKPOINT, "cpu")
+        with open(Path(config.out) / RUN_HISTORY, newline="") as fh:
             seconds = sum(float(r["seconds"]) for r in csv.DictReader(fh))
         row = {"name": name, "fill": fill, "augment": augment, **_score(model, val, photos),
                "train_seconds": seconds}

@@ -187,10 +187,14 @@ def test_config_errors():
         train_mod.profile_config("cnn", "quick", epoch=3)
 
 
-def test_the_default_output_folder_is_per_model():
-    from inpaintlib.paths import run_dir
-    assert Path(TrainConfig(model="cnn").out) == run_dir("checkpoints", "quick", "cnn")
-    assert Path(TrainConfig(model="lama", preset=None).out) == run_dir("checkpoints", "paper", "lama")
+def test_the_default_output_folder_is_per_model_and_never_a_profiles():
+    from inpaintlib.paths import ADHOC_GROUP, run_dir
+    assert Path(TrainConfig(model="cnn").out) == run_dir("checkpoints", ADHOC_GROUP, "cnn-quick")
+    lama = TrainConfig(model="lama", preset=None)
+    assert Path(lama.out) == run_dir("checkpoints", ADHOC_GROUP, "lama-paper")
+    # an ad-hoc run and the quick profile's run of the same model do not share a folder
+    assert TrainConfig(model="wavemix").out != train_mod.profile_config("wavemix", "quick").out
+    assert ADHOC_GROUP not in train_mod.PROFILES
 
 
 def test_two_process_ddp_on_cpu_keeps_identical_weights(tmp_path):

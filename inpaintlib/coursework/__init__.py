@@ -61,7 +61,6 @@ from .grading import (
                      apply_rules,
                      autograder_zip,
                      build,
-                     default_output,
                      grade,
                      grade_many,
                      kernel_environment,
@@ -71,7 +70,7 @@ from .in_process import run_cells, run_tests
 __all__ = ["ASSIGNMENTS_DIR", "LIBRARY_CODE", "OWN_CODE", "AssignmentCheckError", "apply_rules", "Built",
            "Grades", "Question", "QuestionGrade", "autograder_zip",
            "build", "check_close", "check_coverage", "check_masks", "check_own_code", "check_weights_close",
-           "coverage_summary", "default_output", "defined", "grade", "grade_many", "kernel_environment",
+           "coverage_summary", "defined", "grade", "grade_many", "kernel_environment",
            "library_uses", "load_weights_file", "names", "questions", "resolve", "run_cells", "run_tests",
            "unpack",
            "with_helpers"]

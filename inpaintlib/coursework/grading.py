@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..paths import runs_dir
+from ..paths import output_dir
 from ..runtime import environ
 from .assignments import ASSIGNMENTS_DIR, questions, resolve
 from .checks import OWN_CODE
@@ -147,15 +147,10 @@ class Built:
         return sorted(p for p in self.folder.rglob("*") if p.is_file())
 
 
-def default_output() -> Path:
-    """Where :func:`build` writes by default: ``runs/assignments/`` (``$INPAINT_RUNS``)."""
-    return runs_dir() / "assignments"
-
-
 def autograder_zip(name: str, out: str | os.PathLike | None = None) -> Path:
-    """The autograder zip of assignment ``name`` built into ``out`` (default
-    :func:`default_output`); ``FileNotFoundError`` naming the build command if there is none."""
-    folder = Path(out or default_output()) / name / "autograder"
+    """The autograder zip of assignment ``name`` built into ``out`` (default ``runs/assignments/``);
+    ``FileNotFoundError`` naming the build command if there is none."""
+    folder = Path(out or output_dir("assignments")) / name / "autograder"
     found = sorted(folder.glob(f"{name}-autograder_*.zip"))
     if not found:
         raise FileNotFoundError(f"no autograder zip in {folder}; build it with: make assignments "
@@ -208,7 +203,7 @@ def build(selection: Iterable[str] | None = None, out: str | os.PathLike | None 
     see :func:`kernel_environment`. ``folder``: where the sources are (default
     :data:`ASSIGNMENTS_DIR`). Returns ``{name: Built}`` in the order of the sources.
     """
-    out = Path(out or default_output()).resolve()
+    out = Path(out or output_dir("assignments")).resolve()
     sources = Path(folder or ASSIGNMENTS_DIR).resolve()
     chosen = resolve(selection, sources)
     if progress:

@@ -27,18 +27,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..paths import REPO_ROOT, runs_dir
+from ..paths import REPO_ROOT, output_dir
 from .assignments import names, questions
 
 #: Tracked paths (prefixes) that never reach students.
 PRIVATE = ("notebooks/assignments/", "tests/", ".ci/")
 #: Exceptions: tracked files under :data:`PRIVATE` that students need.
 SHARED = ("tests/nbval_sanitize.cfg",)       # `make test` in the release checks the tutorials with nbval
-
-
-def default_output() -> Path:
-    """``runs/student-release/`` (``$INPAINT_RUNS``)."""
-    return runs_dir() / "student-release"
 
 
 def tracked_files(repo: Path = REPO_ROOT) -> list[str]:
@@ -58,10 +53,10 @@ def released(path: str) -> bool:
 
 
 def student_release(out: str | os.PathLike | None = None, progress: bool = True) -> Path:
-    """Write the student release to ``out`` (default :func:`default_output`), replacing an
+    """Write the student release to ``out`` (default ``runs/student-release/``), replacing an
     earlier one, and return it."""
     from .grading import build
-    out = Path(out or default_output()).resolve()
+    out = Path(out or output_dir("student-release")).resolve()
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out} is a file, not a folder: give --out a folder (it is created if missing)")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,8 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass, field
 
+from torch import nn
+
 from .base import InpaintingModel, check_inputs, composite
 from .classical import ClassicalInpainting, MeanColourFill, PushPullFill
 from .cnn import CNN_PRESETS, UNetCNN
@@ -72,6 +74,15 @@ COMMON_SETTINGS = ("fill",)
 
 #: name -> {preset name -> settings}
 PRESETS: dict[str, dict[str, dict]] = {name: entry.presets for name, entry in MODELS.items()}
+
+
+def is_classical(model: str | nn.Module) -> bool:
+    """Whether ``model`` (a name of :func:`names`, or a built model) is a classical fill: no
+    weights, nothing to train (:data:`CLASSICAL`). The one answer the trainer, the benchmarks,
+    the studio and the command line use."""
+    if isinstance(model, str):
+        return model in CLASSICAL
+    return next(model.parameters(), None) is None
 
 
 def names() -> list[str]:
@@ -139,6 +150,7 @@ def build(name: str, preset: str | None = None, **cfg) -> InpaintingModel:
 
 
 __all__ = ["CLASSICAL", "InpaintingModel", "MODELS", "ModelEntry", "PRESETS", "build", "check_inputs",
+           "is_classical",
            "check_setting_types", "composite", "names",
            "settings_of", "ClassicalInpainting", "FILLS", "LamaFourier", "MeanColourFill", "PushPullFill",
            "UNet", "UNetCNN",

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ..paths import display_path, trained_runs
+from ..paths import BEST_CHECKPOINT, display_path, trained_runs
 from .drawing import describe_mask
 
 
@@ -51,7 +51,8 @@ def model_choices(runs: str | os.PathLike | None = None) -> dict[str, Choice]:
     from .. import pretrained
     found = [Choice(f"{name} (reference)", "reference", name) for name in pretrained.available()]
     for run in trained_runs(runs):
-        found.append(Choice(f"{run.parent.name}/{run.name} (run)", "run", display_path(run / "best.pt")))
+        label = f"{run.parent.name}/{run.name} (run)"
+        found.append(Choice(label, "run", display_path(run / BEST_CHECKPOINT)))
     found += [Choice(name, "classical", name) for name in ("telea", "navier_stokes", "push_pull")]
     return {c.label: c for c in found}
 

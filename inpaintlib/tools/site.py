@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from ..paths import NOTEBOOKS_DIR, REPO_ROOT, runs_dir
+from ..paths import NOTEBOOKS_DIR, REPO_ROOT, output_dir
 
 #: The page that embeds the in-browser app (``html/tryit/``), first after the home page.
 TRYIT_PAGE = "notebooks/tryit.md"
@@ -47,11 +47,6 @@ html:
   use_issues_button: false
   use_edit_page_button: false
 """
-
-
-def default_output() -> Path:
-    """``runs/site/`` (``$INPAINT_RUNS``)."""
-    return runs_dir() / "site"
 
 
 def _numbered(folder: Path) -> list[str]:
@@ -88,7 +83,7 @@ def build_site(out: str | os.PathLike | None = None, progress: bool = True) -> P
     return the HTML folder. A failed build raises ``RuntimeError`` with Jupyter Book's
     last lines, a broken internal link or image (:func:`broken_links`) one naming it."""
     from .tryit import build_page, npm_install
-    out = Path(out or default_output()).resolve()
+    out = Path(out or output_dir("site")).resolve()
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out} is a file, not a folder: give --out a folder (it is created if missing)")
     npm_install(out / "npm")              # before the long part: without npm, say so at once

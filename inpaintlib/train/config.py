@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from ..data import AUGMENTS
 from ..losses import LOSSES
 from ..masks import MaskSampler
-from ..paths import run_dir
+from ..paths import ADHOC_GROUP, run_dir
 
 #: Config fields that may differ between a run and its resumption (they do not change
 #: what is trained, so they do not enter a run's name either).
@@ -92,18 +92,19 @@ class TrainConfig:
     workers: int = setting(0, "data-loading processes (0: load in the training process)", min=0)
     progress: bool = setting(True, "progress bar and one log line per epoch")
     out: str | None = setting(None, "output folder for checkpoints and history (None: "
-                              "runs/checkpoints/<preset or paper>/<model>)", str)
+                              "runs/checkpoints/adhoc/<model>-<preset or paper>)", str)
 
     def __post_init__(self):
         for f in dataclasses.fields(self):
             check_setting(f, getattr(self, f.name))
+        check_names(self)
         if self.sgd_epochs is None:
             self.sgd_epochs = self.epochs // 2
         if self.sgd_epochs > self.epochs:
             raise ValueError(f"sgd_epochs must be <= epochs, got epochs={self.epochs}, "
                              f"sgd_epochs={self.sgd_epochs}")
         if self.out is None:
-            self.out = str(run_dir("checkpoints", self.preset or "paper", self.model))
+            self.out = str(run_dir("checkpoints", ADHOC_GROUP, f"{self.model}-{self.preset or 'paper'}"))
         MaskSampler(self.masks, self.size)  # validates the mask kind and size now
 
     def optimizer_for(self, epoch: int) -> str:
@@ -112,6 +113,27 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+def check_names(cfg: TrainConfig) -> None:
+    """``ValueError`` unless every name in ``cfg`` exists (model and its preset, dataset, both
+    mask kinds, device), so a mistyped run is refused before anything touches the disk."""
+    import torch
+
+    from ..data.datasets import NAMES as DATASETS
+    from ..models import PRESETS, names
+    if cfg.model not in PRESETS:
+        raise ValueError(f"model must be one of {names()}, got {cfg.model!r}")
+    if cfg.preset is not None and cfg.preset not in PRESETS[cfg.model]:
+        raise ValueError(f"model {cfg.model!r} has no preset {cfg.preset!r}; presets: "
+                         f"{sorted(PRESETS[cfg.model])} (None: the paper's size)")
+    if cfg.dataset not in DATASETS:
+        raise ValueError(f"dataset must be one of {list(DATASETS)}, got {cfg.dataset!r}")
+    MaskSampler(cfg.val_masks, cfg.size)  # the validation set's kind (the training masks' below)
+    try:
+        torch.device(cfg.device if cfg.device != "auto" else "cpu")
+    except (RuntimeError, ValueError):
+        raise ValueError(f"device must be cpu, cuda, cuda:<index>, mps or auto, got {cfg.device!r}") from None
 
 
 def comparable_config(config: dict) -> dict:
