@@ -9,8 +9,11 @@ metrics by mask coverage (the way LaMa reports them).
 
 from __future__ import annotations
 
+import json
 import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -71,6 +74,17 @@ class EvalResult:
                     row[k] = metrics.finite_mean(torch.from_numpy(v[inside]))
             rows.append(row)
         return rows
+
+    def save_report(self, folder: str | os.PathLike, **about) -> Path:
+        """Write ``eval_<dataset>_<split>_<masks>.json`` into ``folder`` (atomically): ``about``
+        (``model``, ``dataset``, ``split``, ``masks``, ``images``), the :attr:`summary`, the FID
+        note and :meth:`by_coverage`; returns the file (``python -m inpaintlib evaluate``)."""
+        from .files.atomic import atomic_write
+        report = {**about, "summary": self.summary, "fid_note": self.fid_note,
+                  "by_coverage": self.by_coverage()}
+        path = Path(folder) / f"eval_{about['dataset']}_{about['split']}_{about['masks']}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return atomic_write(path, lambda fh: fh.write(json.dumps(report, indent=2).encode()))
 
 
 @torch.no_grad()

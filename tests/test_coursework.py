@@ -374,6 +374,43 @@ def test_a_class_batch_survives_corrupt_looping_renamed_and_missing_notebooks(bu
     assert (tmp_path / "written.html").read_text().startswith("<!DOCTYPE html>")
 
 
+def test_class_rows_are_named_by_the_path_that_tells_students_apart(tmp_path):
+    """Every student submits A1_haar_dwt.ipynb: the CSV rows, the feedback files and the
+    answers page name each by its folder, not by the file name they share (issue 32)."""
+    from inpaintlib.coursework import classroom
+    from inpaintlib.coursework.grading import Grades, QuestionGrade
+    paths = [tmp_path / "alice" / "A1_haar_dwt.ipynb", tmp_path / "bob" / "A1_haar_dwt.ipynb",
+             tmp_path / "carol.ipynb"]
+    assert classroom.row_labels(paths) == ["alice/A1_haar_dwt.ipynb", "bob/A1_haar_dwt.ipynb", "carol.ipynb"]
+    qs = [q for q in coursework.questions("A1_haar_dwt") if not q.manual]
+    full = Grades({q.name: QuestionGrade(q.points, q.points) for q in qs})
+    rows = [classroom.ClassRow(p, full, label=label) for p, label in zip(paths, classroom.row_labels(paths))]
+    rows[1] = classroom.ClassRow(paths[1], Grades({q.name: QuestionGrade(0.0, q.points) for q in qs}),
+                                 label=rows[1].label)
+    table = list(csv.DictReader(classroom.write_csv(tmp_path / "a1.csv", rows, qs).open()))
+    assert [(r["notebook"], r["total"]) for r in table[1:]] == [("alice/A1_haar_dwt.ipynb", "9"),
+                                                                 ("bob/A1_haar_dwt.ipynb", "0"),
+                                                                 ("carol.ipynb", "9")]
+    for row in rows:
+        classroom.write_feedback(tmp_path / "feedback", row, "A1_haar_dwt")
+    bob = (tmp_path / "feedback" / "bob" / "A1_haar_dwt.txt").read_text()
+    assert bob.startswith("A1_haar_dwt: bob/A1_haar_dwt.ipynb")
+    assert (tmp_path / "feedback" / "alice" / "A1_haar_dwt.txt").exists()
+
+
+def test_a_tampering_notebook_says_why_it_scored_zero(tmp_path):
+    from inpaintlib.coursework import classroom
+    from inpaintlib.coursework.grading import Grades, QuestionGrade, apply_rules
+    qs = [q for q in coursework.questions("A1_haar_dwt") if not q.manual]
+    graded = apply_rules(Grades({q.name: QuestionGrade(q.points, q.points) for q in qs}),
+                         tampered=["checks.check_close = lambda *a, **k: None"])
+    assert graded.total == 0 and "changes code it did not write" in graded.refused
+    row = classroom.ClassRow(tmp_path / "mallory.ipynb", graded)
+    table = list(csv.DictReader(classroom.write_csv(tmp_path / "a1.csv", [row], qs).open()))
+    assert table[1]["total"] == "0" and "changes code it did not write" in table[1]["error"]
+    assert not row.error                              # graded (0 points), not an error row
+
+
 def test_written_answers_are_gathered_per_question(built, tmp_path):
     from inpaintlib.coursework import classroom
     b = built["A6_band_project"]

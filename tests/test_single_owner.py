@@ -69,7 +69,7 @@ def test_meta_tensors_are_refused_with_where_they_must_be():
 
 
 @pytest.mark.parametrize("field, value, match", [
-    ("model", "nosuch", "model must be one of"),
+    ("model", "nosuch", "unknown model"),
     ("preset", "nosuch", "has no preset"),
     ("dataset", "stl100", "dataset must be one of"),
     ("val_masks", "medum", "unknown mask kind"),

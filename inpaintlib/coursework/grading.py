@@ -58,6 +58,8 @@ class Grades:
     :class:`QuestionGrade` (manual questions are graded by hand and are not in it)."""
 
     questions: dict[str, QuestionGrade]
+    #: why the whole notebook scored 0 (a grading rule refused it), "" otherwise
+    refused: str = ""
 
     @property
     def total(self) -> float:
@@ -93,18 +95,19 @@ def apply_rules(grades: Grades, tampered: list[str] | None = None) -> Grades:
     * a notebook that changes code it did not write (``tampered``: the statements
       :func:`~inpaintlib.coursework.integrity.tampering` found) scores 0 on every question.
     """
-    graded = {}
+    graded, reason = {}, ""
+    if tampered:
+        reason = ("grading refused: this notebook changes code it did not write ("
+                  + "; ".join(tampered[:3]) + (" ..." if len(tampered) > 3 else "")
+                  + "); remove those lines and submit again")
     for name, q in grades.questions.items():
         if tampered:
-            reason = ("grading refused: this notebook changes code it did not write ("
-                      + "; ".join(tampered[:3]) + (" ..." if len(tampered) > 3 else "")
-                      + "); remove those lines and submit again")
             graded[name] = QuestionGrade(0.0, q.possible, [reason])
         elif any(OWN_CODE in f for f in q.failures):
             graded[name] = QuestionGrade(0.0, q.possible, q.failures)
         else:
             graded[name] = q
-    return Grades(graded)
+    return Grades(graded, refused=reason)
 
 
 def grades_from(test_files: Iterable) -> Grades:

@@ -123,7 +123,7 @@ def check_names(cfg: TrainConfig) -> None:
     from ..data.datasets import NAMES as DATASETS
     from ..models import PRESETS, names
     if cfg.model not in PRESETS:
-        raise ValueError(f"model must be one of {names()}, got {cfg.model!r}")
+        raise ValueError(f"unknown model {cfg.model!r}; choose one of {names()}")
     if cfg.preset is not None and cfg.preset not in PRESETS[cfg.model]:
         raise ValueError(f"model {cfg.model!r} has no preset {cfg.preset!r}; presets: "
                          f"{sorted(PRESETS[cfg.model])} (None: the paper's size)")
