@@ -8,7 +8,7 @@ otter-grader, proving that its tests can fail:
     kernel), scores zero on every auto-graded question;
 (c) no solution code, written solution or hidden test reaches a student notebook;
 (d) a plausible bug planted in the solution of every question is caught, with the message
-    that names it (these run in this process: ``coursework.run_cells`` + ``run_tests``).
+    that names it (these run in this process: ``run_cells`` + ``run_tests`` of tests/grading_in_process.py).
 
 The assignments are built once per session into a temporary folder, two at a time, each
 notebook kernel on one thread; the whole file takes about two minutes on 2 busy CPU cores.
@@ -25,6 +25,8 @@ import nbformat
 import pytest
 
 pytest.importorskip("otter")
+
+from grading_in_process import run_cells, run_tests  # noqa: E402
 
 from inpaintlib import coursework  # noqa: E402
 
@@ -326,10 +328,10 @@ def test_planted_bug_is_caught(built, tmp_path, name, question, replace, expecte
     import torch
     b = built[name]
     threads = torch.get_num_threads()
-    namespace, errors = coursework.run_cells(b.solution, until=question, replace=replace, cwd=tmp_path)
+    namespace, errors = run_cells(b.solution, until=question, replace=replace, cwd=tmp_path)
     assert not errors, errors
     assert torch.get_num_threads() == threads, "run_cells must leave this process's thread count alone"
-    grades = coursework.run_tests(namespace, b.autograder_zip, [question])
+    grades = run_tests(namespace, b.autograder_zip, [question])
     g = grades.questions[question]
     assert g.score < g.possible, f"{name} {question}: the bug was not caught ({g.score} / {g.possible})"
     messages = grades.messages(question)
@@ -505,10 +507,10 @@ def test_a_correct_answer_that_reaches_the_library_scores_zero(built, tmp_path, 
                      if c.cell_type == "code")
     (header,) = re.findall(rf"^def {fn}\(.*\):$", code, flags=re.M)
     call = LIBRARY_CALLS[sorted(GRADED_FUNCTIONS).index(key) % len(LIBRARY_CALLS)]
-    namespace, errors = coursework.run_cells(built[name].solution, until=question,
+    namespace, errors = run_cells(built[name].solution, until=question,
                                              replace=(header, f"{header}\n    {call}"), cwd=tmp_path)
     assert not errors, errors
-    g = coursework.run_tests(namespace, built[name].autograder_zip, [question]).questions[question]
+    g = run_tests(namespace, built[name].autograder_zip, [question]).questions[question]
     assert g.score == 0, f"{name} {question} scored {g.score} with {call!r}"
     assert any(coursework.OWN_CODE in f for f in g.failures)
 

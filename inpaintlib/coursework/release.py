@@ -55,7 +55,7 @@ def released(path: str) -> bool:
 def student_release(out: str | os.PathLike | None = None, progress: bool = True) -> Path:
     """Write the student release to ``out`` (default ``runs/student-release/``), replacing an
     earlier one, and return it."""
-    from .grading import build
+    from .assign import build
     out = Path(out or output_dir("student-release")).resolve()
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out} is a file, not a folder: give --out a folder (it is created if missing)")

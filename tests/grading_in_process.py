@@ -1,4 +1,4 @@
-"""Running an assignment in this Python process, without a kernel and without otter's
+"""Test-only: running an assignment in this Python process, without a kernel and without otter's
 cells: the fast path ``tests/test_coursework.py`` uses to grade many deliberately wrong
 answers against the real autograder tests."""
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .grading import Grades, apply_rules, grades_from
+from inpaintlib.coursework.grading import Grades, apply_rules, grades_from
 
 
 def _is_otter_cell(source: str) -> bool:
