@@ -308,7 +308,8 @@ def test_a_second_trainer_is_refused_and_writes_nothing(tmp_path):
     with RunLock(tmp_path / "run"):
         with pytest.raises(RunLockedError, match="in use by another trainer"):
             Trainer(config(tmp_path)).fit()
-    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [".lock"]
+        assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [".lock", ".lock.json"]
+    assert not (tmp_path / "run").exists()       # the holder made the folder and wrote nothing: removed
 
 
 def test_the_trainer_releases_its_lock(tmp_path):
