@@ -49,12 +49,12 @@ def check_inputs(masked: Tensor, mask: Tensor, multiple: int = 1, model: str = "
                         "(for uint8 images divide by 255)")
     if mask.ndim != 4 or mask.shape[1] != 1:
         raise ValueError(f"{model} expects the mask as (N, 1, H, W), got {tuple(mask.shape)}")
-    if "meta" in (masked.device.type, mask.device.type):
-        raise ValueError(f"{model}: the tensors are on the meta device (shapes without values); create "
-                         "them on the model's device (cpu, cuda or mps), e.g. torch.rand(..., device='cpu')")
     if mask.device != masked.device:
         raise ValueError(f"{model}: mask is on {mask.device}, image on {masked.device}; move both "
                          "to the model's device")
+    if masked.device.type == "meta":
+        raise ValueError(f"{model}: the tensors are on the meta device (shapes without values); create "
+                         "them on the model's device (cpu, cuda or mps), e.g. torch.rand(..., device='cpu')")
     if mask.shape[0] != masked.shape[0] or mask.shape[-2:] != masked.shape[-2:]:
         raise ValueError(f"{model}: mask {tuple(mask.shape)} does not match image "
                          f"{tuple(masked.shape)} (same N, H, W expected)")
