@@ -20,7 +20,7 @@ from .analysis import count_flops, count_parameters
 from .evaluate import evaluate, masked_split
 from .files.atomic import atomic_write
 from .models import PRESETS
-from .paths import run_dir
+from .paths import BEST_CHECKPOINT, run_dir
 from .runtime import choose_device
 from .train import TrainConfig, Trainer, comparable_config, load_checkpoint, profile_config
 from .train.config import run_name
@@ -85,7 +85,8 @@ def row_config(table: str, preset: str, profile: str, **overrides) -> TrainConfi
     kind = mask_kind(table, profile)
     settings = {**GRID_PROFILES[profile]["train"], "masks": kind, "val_masks": kind,
                 "model_cfg": row_model_cfg(preset, profile), "augment": "none",   # as the paper
-                "out": str(run_dir("ablations", profile, table, run_name(preset, profile, overrides))), **overrides}
+                "out": str(run_dir("ablations", profile, table, run_name(preset, profile, overrides))),
+                **overrides}
     return profile_config("wavemix", profile, preset=preset, **settings)
 
 
@@ -103,13 +104,14 @@ def run_row(config: TrainConfig, n_test: int | None = 200) -> dict:
     begin = time.perf_counter()
     Trainer(config).fit(resume=True)
     device = choose_device(config.device)
-    model, state = load_checkpoint(out / "best.pt", device)
+    model, state = load_checkpoint(out / BEST_CHECKPOINT, device)
     test = masked_split(config.dataset, "test", n_test, config.val_masks, config.size, config.seed)
     summary = evaluate(model, test, batch=config.batch, device=device, fid=None, progress=False).summary
     sample = torch.zeros(1, 3, config.size, config.size, device=device)
     row = {"row": config.preset, **{k: model.spec[k] for k in SETTINGS},
            "params": count_parameters(model),
-           "gflops": count_flops(model, sample, torch.ones(1, 1, config.size, config.size, device=device)) / 1e9,
+           "gflops": count_flops(model, sample,
+                                 torch.ones(1, 1, config.size, config.size, device=device)) / 1e9,
            **{k: summary[k] for k in ("l1", "l2", "psnr", "ssim", "l1_hole", "ssim_hole")},
            "best_epoch": state["epoch"], "seconds": time.perf_counter() - begin}
     text = json.dumps({"key": key, "row": row}, indent=2).encode()

@@ -23,7 +23,7 @@ from collections.abc import Callable
 import torch
 
 from .analysis import count_flops, count_parameters
-from .runtime import progress_enabled
+from .runtime import autocast, progress_enabled
 from .wavelets import BACKENDS, DWT
 
 #: Images in one training epoch of the first paper (80 % of STL-10's 100,000 unlabeled).
@@ -144,7 +144,7 @@ def _bench_one(name: str, use: str | None, batch: int, size: int | None, device:
                repeats: int, amp: str, train: bool, compile: bool = False) -> dict:
     """One row of :func:`bench_models`."""
     from .losses import SSIMMAELoss
-    from .models import build
+    from .models import build, is_classical
     from .train import grad_scaler, resolve_amp, train_step
     model = build(name, use).to(device).eval()
     side = size or NATIVE_SIZE.get(name, 96)
@@ -157,8 +157,7 @@ def _bench_one(name: str, use: str | None, batch: int, size: int | None, device:
     amp_dtype = resolve_amp(amp, torch.device(device))
 
     def step(model=net, masked=masked, mask=mask):
-        with torch.inference_mode(), torch.autocast(device.split(":")[0], dtype=amp_dtype or torch.float32,
-                                                    enabled=amp_dtype is not None):
+        with torch.inference_mode(), autocast(device, amp_dtype):
             model(masked, mask)
         if device.startswith("cuda"):
             torch.cuda.synchronize()
@@ -166,7 +165,7 @@ def _bench_one(name: str, use: str | None, batch: int, size: int | None, device:
     row = {"model": name + (" (compiled)" if compile else ""), "preset": use or "paper", "size": side,
            "params": count_parameters(model), "gflops": flops / 1e9,
            "infer_img_s": batch / (ms / 1e3), "train_img_s": None, "epoch_s": None}
-    if train and row["params"] > 0:
+    if train and not is_classical(model):
         target = img.to(device)
         model.train()
         opt = torch.optim.AdamW(model.parameters(), lr=1e-3)

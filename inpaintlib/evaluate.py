@@ -2,15 +2,18 @@
 metrics by mask coverage (the way LaMa reports them).
 
     from inpaintlib.evaluate import evaluate
-    result = evaluate(model, MaskedImages(test_images, fixed_masks("medium", 96, 10_000)))
+    result = evaluate(model, MaskedImages(test_images, fixed_masks("medium", 96, EVAL_SET_SIZE)))
     result.summary            # {"l1": ..., "ssim": ..., "ssim_hole": ..., "fid": ...}
     result.by_coverage()      # one row per 10 % coverage bin
 """
 
 from __future__ import annotations
 
+import json
 import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -19,8 +22,8 @@ from torch.utils.data import DataLoader, Dataset
 
 from . import metrics
 from .data import MaskedImages, first, load_dataset
-from .masks import coverage, fixed_masks
-from .runtime import progress_enabled
+from .masks import EVAL_SET_SIZE, coverage, fixed_masks
+from .runtime import autocast, progress_enabled
 
 #: LaMa's evaluation masks cover at most 50 % of the image: five 10 % bins.
 COVERAGE_BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -72,6 +75,17 @@ class EvalResult:
             rows.append(row)
         return rows
 
+    def save_report(self, folder: str | os.PathLike, **about) -> Path:
+        """Write ``eval_<dataset>_<split>_<masks>.json`` into ``folder`` (atomically): ``about``
+        (``model``, ``dataset``, ``split``, ``masks``, ``images``), the :attr:`summary`, the FID
+        note and :meth:`by_coverage`; returns the file (``python -m inpaintlib evaluate``)."""
+        from .files.atomic import atomic_write
+        report = {**about, "summary": self.summary, "fid_note": self.fid_note,
+                  "by_coverage": self.by_coverage()}
+        path = Path(folder) / f"eval_{about['dataset']}_{about['split']}_{about['masks']}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return atomic_write(path, lambda fh: fh.write(json.dumps(report, indent=2).encode()))
+
 
 @torch.no_grad()
 def evaluate(model: nn.Module, dataset: Dataset, batch: int = 40, device: str | torch.device = "cpu",
@@ -100,10 +114,9 @@ def evaluate(model: nn.Module, dataset: Dataset, batch: int = 40, device: str | 
     columns: dict[str, list[np.ndarray]] = {}
     loader = DataLoader(dataset, batch_size=batch)
     for masked, mask, target in tqdm(loader, desc="evaluating", disable=not progress_enabled(progress),
-                                     leave=False,
-                                          mininterval=5):
+                                     leave=False, mininterval=5):
         masked, mask, target = masked.to(device), mask.to(device), target.to(device)
-        with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
+        with autocast(device, amp_dtype):
             pred = model(masked, mask)
         pred = pred.float()
         values = metrics.image_metrics(pred, target, mask)
@@ -131,4 +144,4 @@ def masked_split(dataset: str, split: str = "test", n: int | None = None, masks:
     """The first ``n`` images (None: all) of ``split``, each with its mask from the fixed
     set ``masks`` (:func:`inpaintlib.masks.fixed_masks`): the same examples for every model."""
     images = first(load_dataset(dataset, split, size=size, seed=seed), n)
-    return MaskedImages(images, fixed_masks(masks, size, 10_000))
+    return MaskedImages(images, fixed_masks(masks, size, EVAL_SET_SIZE))

@@ -57,7 +57,8 @@ SIZE = 96
 #: second paper's two U-Nets.
 REFERENCES = ("wavemix", "cnn", "lama", "wavemix_box12", "unet", "convmixer_unet")
 #: What the page calls each reference.
-LABELS = {"wavemix": "WaveMix", "cnn": "CNN (paper 1)", "lama": "LaMa", "wavemix_box12": "WaveMix, 12 px boxes",
+LABELS = {"wavemix": "WaveMix", "cnn": "CNN (paper 1)", "lama": "LaMa", "wavemix_box12": "WaveMix, 12 px "
+                                                                                         "boxes",
           "unet": "U-Net (paper 2)", "convmixer_unet": "ConvMixer U-Net (paper 2)"}
 #: The pre-fill every reference refines, exported as a model of its own.
 PREFILL = "push_pull"
@@ -203,7 +204,8 @@ def trained_size(name: str, root: str | os.PathLike | None = None) -> int:
     return int(pretrained.training_config(name, root)["size"])
 
 
-def graph_for(name: str, size: int = SIZE, root: str | os.PathLike | None = None) -> tuple[nn.Module, Exported]:
+def graph_for(name: str, size: int = SIZE, root: str | os.PathLike | None = None) -> tuple[nn.Module,
+    Exported]:
     """The module to export for ``name`` (a reference of :data:`REFERENCES` or
     :data:`PREFILL`) and its manifest entry. A reference trained on smaller crops runs on the
     input shrunk to its training size (which must divide ``size``)."""
@@ -249,7 +251,8 @@ def export_graph(graph: nn.Module, path: str | os.PathLike, size: int = SIZE) ->
 
 
 def export_onnx(out: str | os.PathLike | None = None, names: tuple[str, ...] | None = None,
-                size: int = SIZE, root: str | os.PathLike | None = None, progress: bool = True) -> list[Exported]:
+                size: int = SIZE, root: str | os.PathLike | None = None,
+                progress: bool = True) -> list[Exported]:
     """Export the pre-fill and every reference of :data:`REFERENCES` (or ``names``) present in
     ``data/pretrained`` into ``out`` (default ``runs/onnx``), plus :data:`MANIFEST` listing
     them in the order exported (the pre-fill first) and, under ``"missing"``, each reference
@@ -258,8 +261,8 @@ def export_onnx(out: str | os.PathLike | None = None, names: tuple[str, ...] | N
     A reference whose files are missing is left out; a damaged one raises
     :class:`~inpaintlib.pretrained.PretrainedError` naming the command that rebuilds it."""
     from . import pretrained
-    from .paths import runs_dir
-    out = Path(out) if out is not None else runs_dir() / "onnx"
+    from .paths import output_dir
+    out = Path(out) if out is not None else output_dir("onnx")
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out} is a file, not a folder: give --out a folder (it is created if missing)")
     out.mkdir(parents=True, exist_ok=True)
@@ -276,7 +279,8 @@ def export_onnx(out: str | os.PathLike | None = None, names: tuple[str, ...] | N
         export_graph(graph, out / entry.file, size)
         exported.append(entry)
         if progress:
-            print(f"export-onnx: {entry.file} ({entry.params:,} parameters, output {entry.size} px)", flush=True)
+            print(f"export-onnx: {entry.file} ({entry.params:,} parameters, output {entry.size} px)",
+                  flush=True)
     manifest = json.dumps({"size": size, "inputs": list(INPUTS), "output": OUTPUT,
                            "models": [asdict(e) for e in exported], "missing": missing}, indent=1).encode()
     atomic_write(out / MANIFEST, lambda fh: fh.write(manifest))

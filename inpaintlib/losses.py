@@ -94,7 +94,8 @@ def log_mse_loss(pred: Tensor, target: Tensor, eps: float = 1e-5) -> Tensor:
 
 
 #: Loss names the trainer and the command line accept.
-LOSSES = {"ssim_mae": SSIMMAELoss, "mse": lambda: mse_loss, "l1": lambda: l1_loss, "log_mse": lambda: log_mse_loss}
+LOSSES = {"ssim_mae": SSIMMAELoss, "mse": lambda: mse_loss, "l1": lambda: l1_loss,
+          "log_mse": lambda: log_mse_loss}
 
 
 def build_loss(name: str):

@@ -37,8 +37,8 @@ import numpy as np
 from .arguments import check_whole
 from .files.atomic import atomic_write
 from .files.checksums import CHECKSUMS, read_checksums, write_checksums
-from .paths import data_root
 from .files.safeload import corrupt_file, describe
+from .paths import data_root
 
 #: LaMa's presets are defined in pixels at this resolution.
 REFERENCE_SIZE = 256
@@ -172,7 +172,8 @@ class MaskSampler:
         check_whole("mask size", size, 4)
         check_whole("seed", seed)
         if not isinstance(kind, str):
-            raise ValueError(f"mask kind must be a string such as 'thick', 'box12' or 'square4-16', got {kind!r}")
+            raise ValueError(f"mask kind must be a string such as 'thick', 'box12' or 'square4-16', got "
+                             f"{kind!r}")
         self.kind, self.size, self.seed, self.scale = kind, int(size), seed, scale
         # Plain attributes (no closures) keep the sampler picklable for DataLoader workers.
         self._sides: tuple[int, int] | None = None   # None: a LaMa preset
@@ -306,6 +307,11 @@ def _load_set(path: Path, kind: str, size: int, n: int, seed: int) -> np.ndarray
     if bits.dtype != np.uint8 or bits.shape != expected:
         raise corrupt(f"'bits' is {bits.dtype} {bits.shape}, expected uint8 {expected}")
     return np.unpackbits(bits, axis=-1, count=size).astype(np.uint8)
+
+
+#: Masks in a fixed evaluation set as the trainer, ``evaluate`` and the recipe probe use it:
+#: image ``i`` of a split always gets mask ``i``, up to 10,000 images.
+EVAL_SET_SIZE = 10_000
 
 
 def fixed_masks(kind: str, size: int, n: int, seed: int = 0,

@@ -10,7 +10,7 @@ because known pixels are copied exactly and only dilute the error.
 |---|---|---|---|
 | :func:`l1` | mean absolute error on the **0-255** scale | lower | one line |
 | :func:`l2` | mean squared error on the **0-255** scale | lower | one line |
-| :func:`psnr` | dB, ``data_range`` 1; in evaluations at most 54.2 dB (:data:`PSNR_CEILING_DB`) | higher | torchmetrics |
+| :func:`psnr` | dB, ``data_range`` 1; at most 54.2 dB (:data:`PSNR_CEILING_DB`) | higher | torchmetrics |
 | :func:`ssim` | [-1, 1]; Gaussian 11, sigma 1.5, ``data_range`` 1 | higher | torchmetrics |
 | :func:`dice` | the second paper's Dice on intensities | see below | one line |
 
@@ -43,8 +43,7 @@ import math
 
 import torch
 from torch import Tensor, nn
-from torchmetrics.functional.image import (peak_signal_noise_ratio,
-                                           structural_similarity_index_measure)
+from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
 from .losses import SSIM_SETTINGS, check_pair
 

@@ -62,12 +62,39 @@ def run_dir(kind: str, *names: str) -> Path:
 #: The kinds of run folder under ``runs/`` (:func:`run_dir`).
 RUN_KINDS = ("checkpoints", "ablations", "recipe", "eval")
 
+# The files of a trainer's run folder, named here only (the trainer writes them, the
+# checkpoint readers, the references, the studio and the command line find them by these names).
+#: the checkpoint after the latest epoch (what ``--resume`` continues from)
+LAST_CHECKPOINT = "last.pt"
+#: the checkpoint of the epoch with the best validation SSIM
+BEST_CHECKPOINT = "best.pt"
+#: the run's :class:`~inpaintlib.train.TrainConfig` as JSON
+RUN_CONFIG = "config.json"
+#: one row per epoch: losses, validation metrics, speed
+RUN_HISTORY = "history.csv"
+#: The group of ``runs/checkpoints/`` for runs that no profile names (``TrainConfig(...)`` or
+#: ``train`` without ``--profile``): ``runs/checkpoints/adhoc/<model>-<preset>``, never a
+#: profile's folder (a profile's runs live in ``runs/checkpoints/<profile>/``).
+ADHOC_GROUP = "adhoc"
+
+#: Folders under ``runs/`` that commands write by default (:func:`output_dir`).
+OUTPUTS = ("assignments", "site", "student-release", "onnx")
+
+
+def output_dir(name: str) -> Path:
+    """The default folder of a command's output: ``<runs>/<name>`` for ``name`` in
+    :data:`OUTPUTS` (``assignments``: the built coursework, ``site``: the course website,
+    ``student-release``: what students receive, ``onnx``: the ONNX exports)."""
+    if name not in OUTPUTS:
+        raise ValueError(f"unknown output {name!r}; choose one of {list(OUTPUTS)}")
+    return runs_dir() / name
+
 
 def trained_runs(runs: str | os.PathLike | None = None) -> list[Path]:
     """Every trainer run folder ``<runs>/checkpoints/<group>/<name>`` that holds a
-    ``best.pt``, sorted (``runs``: default :func:`runs_dir`)."""
+    :data:`BEST_CHECKPOINT`, sorted (``runs``: default :func:`runs_dir`)."""
     folder = Path(runs) if runs is not None else runs_dir()
-    return sorted(p.parent for p in (folder / "checkpoints").glob("*/*/best.pt"))
+    return sorted(p.parent for p in (folder / "checkpoints").glob(f"*/*/{BEST_CHECKPOINT}"))
 
 
 def display_path(path: str | os.PathLike) -> str:

@@ -37,8 +37,8 @@ from .files.atomic import atomic_write
 from .files.checksums import CHECKSUMS, file_sha256, write_checksums
 from .files.checksums import read_checksums as read_manifest
 from .files.safeload import CorruptFileError
-from .paths import data_root, run_dir
-from .train import checkpoint
+from .paths import LAST_CHECKPOINT, RUN_CONFIG, RUN_HISTORY, data_root, run_dir
+from .train import checkpoint, comparable_config
 
 #: reference name -> the settings that differ from the ``course`` profile. The Table 1
 #: trio shares everything but the model; ``wavemix_box12`` is the same WaveMix trained
@@ -62,8 +62,10 @@ REFERENCES: dict[str, dict] = {
 SEEDS = (1, 2)
 SEED_REFERENCES: dict[str, dict] = {f"{model}-seed{seed}": dict(model=model, seed=seed)
                                     for model in ("wavemix", "cnn", "lama") for seed in SEEDS}
-#: The manifest of SHA-256 sums, one ``<sha256>  <name>/<file>`` line per file.
-FILES = ("weights.pt", "config.json", "history.csv")
+#: A reference's float16 weights (the checkpoint format's model part).
+WEIGHTS = "weights.pt"
+#: The files of a reference, each with its SHA-256 sum in the manifest.
+FILES = (WEIGHTS, RUN_CONFIG, RUN_HISTORY)
 #: The command that retrains and re-exports every reference (or one: ``--only NAME``).
 REGENERATE = "make pretrained"
 
@@ -96,12 +98,12 @@ def seed_names(model: str | None = None) -> list[str]:
 
 def available(root: str | os.PathLike | None = None) -> list[str]:
     """The references whose files are present (checksums not yet verified)."""
-    return [n for n in REFERENCES if (pretrained_dir(root) / n / "weights.pt").exists()]
+    return [n for n in REFERENCES if (pretrained_dir(root) / n / WEIGHTS).exists()]
 
 
 def available_seeds(model: str, root: str | os.PathLike | None = None) -> list[str]:
     """``model``'s reference and its extra seeds whose files are present, seed 0 first."""
-    return [n for n in [model, *seed_names(model)] if (pretrained_dir(root) / n / "weights.pt").exists()]
+    return [n for n in [model, *seed_names(model)] if (pretrained_dir(root) / n / WEIGHTS).exists()]
 
 
 def reference_config(name: str, **overrides):
@@ -124,7 +126,8 @@ def read_checksums(root: str | os.PathLike | None = None) -> dict[str, str]:
     """``{"<name>/<file>": sha256}`` from the manifest (empty if there is none)."""
     path = pretrained_dir(root) / CHECKSUMS
     try:
-        return read_manifest(path, f"restore it with `git checkout -- {path.name}` or regenerate with {REGENERATE}")
+        return read_manifest(path, f"restore it with `git checkout -- {path.name}` or regenerate with "
+                                   f"{REGENERATE}")
     except CorruptFileError as err:
         raise PretrainedError(str(err)) from None
 
@@ -156,7 +159,7 @@ def load(name: str, device: str | torch.device = "cpu", root: str | os.PathLike 
     ``model.spec`` says how it was built; :func:`training_config` and :func:`history`
     give how it was trained.
     """
-    path = verify(name, root) / "weights.pt"
+    path = verify(name, root) / WEIGHTS
     try:   # weights only: tensors, never code
         model, _ = checkpoint.read_model(path, "a reference checkpoint", regenerate(name), device)
     except CorruptFileError as err:
@@ -169,14 +172,14 @@ def training_config(name: str, root: str | os.PathLike | None = None) -> dict:
     added to :class:`~inpaintlib.train.TrainConfig` since it was trained get the value that
     reproduces its run (:func:`~inpaintlib.train.config.with_added_fields`)."""
     from .train.config import with_added_fields
-    return with_added_fields(json.loads((verify(name, root) / "config.json").read_text()))
+    return with_added_fields(json.loads((verify(name, root) / RUN_CONFIG).read_text()))
 
 
 def history(name: str, root: str | os.PathLike | None = None) -> list[dict]:
     """The per-epoch training log of reference ``name`` (``history.csv``) as rows of floats
     (``epoch`` an int, ``optimizer`` a string)."""
     import csv
-    with open(verify(name, root) / "history.csv", newline="") as fh:
+    with open(verify(name, root) / RUN_HISTORY, newline="") as fh:
         rows = list(csv.DictReader(fh))
     return [{k: (v if k == "optimizer" else int(v) if k == "epoch" else float(v)) for k, v in r.items()}
             for r in rows]
@@ -202,12 +205,11 @@ def export(name: str, checkpoint_path: str | os.PathLike, root: str | os.PathLik
     model, state = checkpoint.load_checkpoint(checkpoint_path, "cpu")
     folder = pretrained_dir(root) / name
     folder.mkdir(parents=True, exist_ok=True)
-    checkpoint.save(folder / "weights.pt", checkpoint.model_state(model, half=True))
-    config = json.dumps({k: v for k, v in state["config"].items() if k not in ("out", "device", "progress")},
-                        indent=2).encode()
-    atomic_write(folder / "config.json", lambda fh: fh.write(config))
-    source = checkpoint_path.parent / "history.csv"
-    atomic_write(folder / "history.csv", lambda fh: fh.write(source.read_bytes()))
+    checkpoint.save(folder / WEIGHTS, checkpoint.model_state(model, half=True))
+    config = json.dumps(comparable_config(state["config"]), indent=2).encode()
+    atomic_write(folder / RUN_CONFIG, lambda fh: fh.write(config))
+    source = checkpoint_path.parent / RUN_HISTORY
+    atomic_write(folder / RUN_HISTORY, lambda fh: fh.write(source.read_bytes()))
     sums = read_checksums(root)
     sums.update({f"{name}/{f}": file_sha256(folder / f) for f in FILES})
     write_checksums(pretrained_dir(root) / CHECKSUMS, sums)
@@ -221,8 +223,9 @@ def build_reference(name: str, device: str = "auto", progress: bool = True) -> P
     from .train import Trainer
     config = reference_config(name, device=device, progress=progress)
     Trainer(config).fit(resume=True)
-    return export(name, Path(config.out) / "last.pt")
+    return export(name, Path(config.out) / LAST_CHECKPOINT)
 
 
-__all__ = ["REFERENCES", "SEEDS", "SEED_REFERENCES", "PretrainedError", "available", "available_seeds", "seed_names", "build_reference", "crops_seen", "export", "history", "load",
+__all__ = ["REFERENCES", "SEEDS", "SEED_REFERENCES", "PretrainedError", "available", "available_seeds",
+           "seed_names", "build_reference", "crops_seen", "export", "history", "load",
            "names", "reference_config", "training_config", "verify"]

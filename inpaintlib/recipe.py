@@ -26,12 +26,12 @@ from pathlib import Path
 
 import torch
 
-from .files.atomic import atomic_write
 from .data import MaskedImages, first, load_dataset
 from .evaluate import evaluate
-from .masks import fixed_masks
+from .files.atomic import atomic_write
+from .masks import EVAL_SET_SIZE, fixed_masks
 from .models import build
-from .paths import REPO_ROOT, run_dir
+from .paths import LAST_CHECKPOINT, REPO_ROOT, RUN_CONFIG, RUN_HISTORY, run_dir
 from .train import TrainConfig, Trainer, load_checkpoint
 
 #: name -> (fill, augment): the paper's recipe, then one addition, then both.
@@ -73,11 +73,12 @@ def _score(model: torch.nn.Module, val: MaskedImages, photos: list[str]) -> dict
 def run_probe(crops: int = 4000, seed: int = 0, masks: str = "thick", val_crops: int | None = None,
               progress: bool = True) -> dict:
     """Train every variant (resuming finished runs) and score it and the baselines on the
-    validation split (its first ``val_crops``; None: all) with the fixed ``masks`` set. Returns ``{"crops", "seed", "masks",
-    "rows": [{"name", "fill", "augment", "psnr_hole", "ssim_hole", "per_photo", "train_seconds"}]}``
+    validation split (its first ``val_crops``; None: all) with the fixed ``masks`` set. Returns
+    ``{"crops", "seed", "masks", "rows": [{"name", "fill", "augment", "psnr_hole", "ssim_hole",
+    "per_photo", "train_seconds"}]}``
     (``train_seconds`` from the run's ``history.csv``: 0 for the baselines)."""
     split = load_dataset("samples", "val", size=96, seed=seed)
-    val = MaskedImages(first(split, val_crops), fixed_masks(masks, 96, 10_000))
+    val = MaskedImages(first(split, val_crops), fixed_masks(masks, 96, EVAL_SET_SIZE))
     photos = [split.source(i) for i in range(len(val))]
     rows = []
     for name in BASELINES:
@@ -88,8 +89,8 @@ def run_probe(crops: int = 4000, seed: int = 0, masks: str = "thick", val_crops:
         if progress:
             print(f"{name}: training on {crops} crops ...", end=" ", flush=True)
         Trainer(config).fit(resume=True)
-        model, _ = load_checkpoint(Path(config.out) / "last.pt", "cpu")
-        with open(Path(config.out) / "history.csv", newline="") as fh:
+        model, _ = load_checkpoint(Path(config.out) / LAST_CHECKPOINT, "cpu")
+        with open(Path(config.out) / RUN_HISTORY, newline="") as fh:
             seconds = sum(float(r["seconds"]) for r in csv.DictReader(fh))
         row = {"name": name, "fill": fill, "augment": augment, **_score(model, val, photos),
                "train_seconds": seconds}
@@ -179,9 +180,9 @@ def load_study(run: str, folder: str | os.PathLike = STUDY_DIR) -> dict[str, dic
         raise FileNotFoundError(f"no recipe study {run!r} in {Path(folder)}: it is committed with the "
                                 "repository; restore it with `git checkout -- data/recipe/study`")
     runs = {}
-    for sub in sorted(p for p in base.iterdir() if (p / "history.csv").is_file()):
-        config = json.loads((sub / "config.json").read_text())
-        with open(sub / "history.csv", newline="") as fh:
+    for sub in sorted(p for p in base.iterdir() if (p / RUN_HISTORY).is_file()):
+        config = json.loads((sub / RUN_CONFIG).read_text())
+        with open(sub / RUN_HISTORY, newline="") as fh:
             rows = list(csv.DictReader(fh))
         per_epoch = crops_per_epoch(config)
         runs[sub.name] = {"config": config,
@@ -200,10 +201,12 @@ def study_table(runs: dict[str, dict]) -> list[dict]:
     rows = []
     for name, r in runs.items():
         cfg = with_added_fields(r["config"])
-        settings = {k: cfg["model_cfg"].get("fill", "zeros") if k == "fill" else cfg[k] for k in STUDY_SETTINGS}
+        settings = {k: cfg["model_cfg"].get("fill", "zeros") if k == "fill" else cfg[k]
+                    for k in STUDY_SETTINGS}
         zeros = settings["fill"] == "zeros"            # a gain over a black hole says nothing
         rows.append({"run": name, **settings, "crops": r["crops"][-1], "psnr_hole": r["psnr_hole"][-1],
-                     "gain_last": None if zeros else r["gain"][-1], "gain_best": None if zeros else max(r["gain"]),
+                     "gain_last": None if zeros else r["gain"][-1],
+                     "gain_best": None if zeros else max(r["gain"]),
                      "minutes": r["seconds"] / 60})
     return rows
 
@@ -222,6 +225,7 @@ def load_study_model(run: str, name: str, folder: str | os.PathLike = STUDY_DIR)
         raise FileNotFoundError(f"no committed weights for study run {run}/{name} (expected {path} listed in "
                                 f"{base / CHECKSUMS}); {restore}")
     if file_sha256(path) != sums[key]:
-        raise ValueError(f"{path} is corrupt or was altered (its SHA-256 does not match {CHECKSUMS}); {restore}")
+        raise ValueError(f"{path} is corrupt or was altered (its SHA-256 does not match {CHECKSUMS}); "
+                         f"{restore}")
     model, _ = checkpoint.read_model(path, "a recipe-study checkpoint", restore, "cpu")
     return model

@@ -89,6 +89,14 @@ def choose_device(device: str | torch.device = "auto") -> torch.device:
     return dev
 
 
+def autocast(device: torch.device | str, dtype: torch.dtype | None) -> torch.autocast:
+    """The mixed-precision region of training, validation and the benchmarks: matrix products
+    and convolutions in ``dtype`` (``torch.bfloat16`` or ``torch.float16``) on ``device``'s
+    type, or full precision when ``dtype`` is None (see :func:`inpaintlib.train.resolve_amp`)."""
+    device_type = torch.device(device).type
+    return torch.autocast(device_type, dtype=dtype or torch.float32, enabled=dtype is not None)
+
+
 def cpu_has_native_bf16() -> bool:
     """True when the CPU has bf16 instructions (AVX512-BF16 or AMX), so bf16 autocast
     is fast. Without them bf16 still works on the CPU, but emulated, often slower."""

@@ -116,7 +116,8 @@ def save_figure(fig: plt.Figure, name: str, dpi: int = 110) -> Path:
 
 
 #: Offsets (points) tried in turn for a point's label, nearest first.
-LABEL_OFFSETS = [(3, 3), (3, -9), (-3, 3), (-3, -9), (3, 11), (-3, 11), (3, -17), (-3, -17), (10, -4), (-10, -4)]
+LABEL_OFFSETS = [(3, 3), (3, -9), (-3, 3), (-3, -9), (3, 11), (-3, 11), (3, -17), (-3, -17), (10, -4),
+                 (-10, -4)]
 
 
 def label_points(ax: plt.Axes, xs: Sequence[float], ys: Sequence[float], labels: Sequence[str],

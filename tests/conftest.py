@@ -11,7 +11,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import torch
 
-
 #: The system Chromium the browser tests drive with Playwright (whose own browser download needs the
 #: internet): Debian's ``chromium``, or the binary named by INPAINT_CHROMIUM; None if there is none.
 CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"),

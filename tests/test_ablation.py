@@ -19,7 +19,8 @@ def test_row_config_follows_the_table():
     assert cfg.model_cfg == {"dim": PRESETS["wavemix"]["t3-6"]["dim"] // 4, "dropout": 0.0, "fill": "zeros"}
     assert cfg.augment == "none"
     assert cfg.out.endswith("ablations/quick/table3/t3-6")
-    assert ablation.row_config("table3", "t3-6", "quick", seed=1, device="cpu").out.endswith("table3/t3-6-seed=1")
+    assert ablation.row_config("table3", "t3-6", "quick", seed=1,
+                               device="cpu").out.endswith("table3/t3-6-seed=1")
     full = ablation.row_config("table2", "t2-1", "paper")
     assert (full.masks, full.model_cfg, full.dataset, full.size) == ("box8", {"fill": "zeros"}, "stl10", 96)
     with pytest.raises(ValueError, match="rows"):
@@ -55,7 +56,8 @@ def test_grid_trains_evaluates_and_reuses_finished_rows(monkeypatch):
 
 
 def grid(ssim: dict[str, float]) -> list[dict]:
-    return [{"row": row, "ssim": value, "paper_ssim": paper.TABLE3.get(row, paper.TABLE2.get(row, {})).get("ssim")}
+    return [{"row": row, "ssim": value,
+             "paper_ssim": paper.TABLE3.get(row, paper.TABLE2.get(row, {})).get("ssim")}
             for row, value in ssim.items()]
 
 

@@ -8,7 +8,7 @@ otter-grader, proving that its tests can fail:
     kernel), scores zero on every auto-graded question;
 (c) no solution code, written solution or hidden test reaches a student notebook;
 (d) a plausible bug planted in the solution of every question is caught, with the message
-    that names it (these run in this process: ``coursework.run_cells`` + ``run_tests``).
+    that names it (these run in this process: ``run_cells`` + ``run_tests`` of tests/grading_in_process.py).
 
 The assignments are built once per session into a temporary folder, two at a time, each
 notebook kernel on one thread; the whole file takes about two minutes on 2 busy CPU cores.
@@ -25,6 +25,8 @@ import nbformat
 import pytest
 
 pytest.importorskip("otter")
+
+from grading_in_process import run_cells, run_tests  # noqa: E402
 
 from inpaintlib import coursework  # noqa: E402
 
@@ -46,36 +48,49 @@ BUGS = [
     ("A1_haar_dwt", "q3_wavemix_block", ("ll, bands = haar_level(reduced)",
                                          "from inpaintlib.wavelets import haar_dwt\n"
                                          "    ll, (bands,) = haar_dwt(reduced)"),
-     "wavemix_block uses inpaintlib.wavelets, code that does the work; the graded code must compute this itself"),
-    ("A2_lama_masks", "q1_strokes", ("canvas = max(size, REFERENCE_SIZE)\n    scale = canvas / REFERENCE_SIZE\n"
+     "wavemix_block uses inpaintlib.wavelets, code that does the work; the graded code must compute this "
+     "itself"),
+    ("A2_lama_masks", "q1_strokes",
+     ("canvas = max(size, REFERENCE_SIZE)\n    scale = canvas / REFERENCE_SIZE\n"
                                      "    mask = np.zeros((canvas, canvas), np.uint8)\n    for stroke",
-                                     "canvas = size\n    scale = 1.0\n    mask = np.zeros((canvas, canvas), np.uint8)\n    for stroke"),
+                                     "canvas = size\n    scale = 1.0\n    mask = np.zeros((canvas, "
+                                     "canvas), np.uint8)\n    for stroke"),
      "did you forget the canvas?"),
-    ("A2_lama_masks", "q2_boxes", ("x0 = int(rng.integers(m, canvas - m - w + 1))", "x0 = int(rng.integers(0, canvas - w + 1))"),
+    ("A2_lama_masks", "q2_boxes",
+     ("x0 = int(rng.integers(m, canvas - m - w + 1))", "x0 = int(rng.integers(0, canvas - w + 1))"),
      "masks have hole pixels in the 4 px margin"),
-    ("A2_lama_masks", "q3_lama_mask", ("    if preset.boxes is not None and rng.random() < preset.box_probability:\n"
+    ("A2_lama_masks", "q3_lama_mask",
+     ("    if preset.boxes is not None and rng.random() < preset.box_probability:\n"
                                        "        b = preset.boxes\n"
-                                       "        return boxes_mask(size, rng, b.min_side, b.max_side, b.margin, b.min_times, b.max_times)\n"
+                                       "        return boxes_mask(size, rng, b.min_side, b.max_side, "
+                                       "b.margin, b.min_times, b.max_times)\n"
                                        "    s = preset.strokes\n"
                                        "    return strokes_mask(",
                                        "    s, b = preset.strokes, preset.boxes\n"
-                                       "    boxes = boxes_mask(size, rng, b.min_side, b.max_side, b.margin, b.min_times, b.max_times)\n"
+                                       "    boxes = boxes_mask(size, rng, b.min_side, b.max_side, "
+                                       "b.margin, b.min_times, b.max_times)\n"
                                        "    return boxes | strokes_mask("),
      "each mask is one kind, never both"),
-    ("A3_loss_and_metrics", "q1_ssim_map", [('F.pad(t, [0, 0, half, half], mode="reflect")', "F.pad(t, [0, 0, half, half])"),
-                                            ('F.pad(t, [half, half, 0, 0], mode="reflect")', "F.pad(t, [half, half, 0, 0])")],
+    ("A3_loss_and_metrics", "q1_ssim_map",
+     [('F.pad(t, [0, 0, half, half], mode="reflect")', "F.pad(t, [0, 0, half, half])"),
+                                            ('F.pad(t, [half, half, 0, 0], mode="reflect")',
+                                             "F.pad(t, [half, half, 0, 0])")],
      "pad with reflection"),
     ("A3_loss_and_metrics", "q1_ssim_map", ("    def local_mean(t):\n",
-                                            "    window = column * row                           # (C, 1, 11, 11)\n\n"
+                                            "    window = column * row                           # (C, "
+                                            "1, 11, 11)\n\n"
                                             "    def local_mean(t):\n"
-                                            "        return F.conv2d(F.pad(t, [half] * 4, mode='reflect'), window, groups=c)\n\n"
+                                            "        return F.conv2d(F.pad(t, [half] * 4, "
+                                            "mode='reflect'), window, groups=c)\n\n"
                                             "    def unused(t):\n"),
      "the question asks for two 1D passes"),
     ("A3_loss_and_metrics", "q2_loss", ("return 3 * (1 - ssim) + mae", "return (1 - ssim) + 3 * mae"),
      "the weights are reversed: 3 x (1 - SSIM) + 1 x MAE"),
-    ("A3_loss_and_metrics", "q3_hole_psnr", ("count = weight.flatten(1).sum(1)\n    mse", "count = mask.flatten(1).sum(1)\n    mse"),
+    ("A3_loss_and_metrics", "q3_hole_psnr",
+     ("count = weight.flatten(1).sum(1)\n    mse", "count = mask.flatten(1).sum(1)\n    mse"),
      "a hole pixel has three channels"),
-    ("A3_loss_and_metrics", "q4_hole_ssim", ("total = (gaussian_ssim_map(pred, target) * weight).flatten(1).sum(1)\n"
+    ("A3_loss_and_metrics", "q4_hole_ssim",
+     ("total = (gaussian_ssim_map(pred, target) * weight).flatten(1).sum(1)\n"
                                              "    return torch.where(count > 0, total / count.clamp_min(1)",
                                              "total = gaussian_ssim_map(pred, target).flatten(1).mean(1)\n"
                                              "    return torch.where(count > 0, total"),
@@ -86,24 +101,29 @@ BUGS = [
     ("A4_training_step", "q1_optimizers", ('return "sgd" if epoch >= epochs - sgd_epochs else "adamw"',
                                            'return "sgd" if epoch > epochs - sgd_epochs else "adamw"'),
      "you switch one epoch late"),
-    ("A4_training_step", "q2_train_step", ("    scaler.step(optimizer)\n    scaler.update()\n    return loss.item()",
+    ("A4_training_step", "q2_train_step",
+     ("    scaler.step(optimizer)\n    scaler.update()\n    return loss.item()",
                                            "    optimizer.step()\n    return loss.item()"),
      "the weights moved 256 times too far"),
-    ("A4_training_step", "q2_train_step", ("    optimizer.zero_grad(set_to_none=True)\n    scaler.scale", "    scaler.scale"),
+    ("A4_training_step", "q2_train_step",
+     ("    optimizer.zero_grad(set_to_none=True)\n    scaler.scale", "    scaler.scale"),
      "call optimizer.zero_grad(set_to_none=True) before backward"),
-    ("A4_training_step", "q2_train_step", ("with torch.autocast(masked.device.type, dtype=amp_dtype or torch.float32, "
+    ("A4_training_step", "q2_train_step",
+     ("with torch.autocast(masked.device.type, dtype=amp_dtype or torch.float32, "
                                            "enabled=amp_dtype is not None):", "if True:"),
      "your step ran in float32"),
     ("A4_training_step", "q3_fit", ("if name != current:", "if True:"),
      "the optimizer was created anew every epoch"),
     ("A5_fourier_convolution", "q1_fourier_unit",
-     [("z = torch.stack([spec.real, spec.imag], dim=2).reshape(n, 2 * c, h, -1)", "z = torch.cat([spec.real, spec.imag], dim=1)"),
+     [("z = torch.stack([spec.real, spec.imag], dim=2).reshape(n, 2 * c, h, -1)",
+       "z = torch.cat([spec.real, spec.imag], dim=1)"),
       ("z = z.reshape(n, c, 2, h, -1)\n    return torch.fft.irfft2(torch.complex(z[:, :, 0], z[:, :, 1])",
        "return torch.fft.irfft2(torch.complex(z[:, :c], z[:, c:])")],
      "real and imaginary parts are interleaved per channel"),
     ("A5_fourier_convolution", "q1_fourier_unit", ('s=(h, w), norm="ortho")', 'norm="ortho")'),
      "pass s=(H, W) to irfft2"),
-    ("A5_fourier_convolution", "q2_spectral_transform", ("F.conv2d(y + fourier_unit(y, ", "F.conv2d(fourier_unit(y, "),
+    ("A5_fourier_convolution", "q2_spectral_transform",
+     ("F.conv2d(y + fourier_unit(y, ", "F.conv2d(fourier_unit(y, "),
      "the residual is missing"),
     ("A5_fourier_convolution", "q3_ffc", ('return F.conv2d(F.pad(x, [1, 1, 1, 1], mode="reflect"), w)',
                                           "return F.conv2d(x, w, padding=1)"),
@@ -112,11 +132,13 @@ BUGS = [
                                           "height = int(rng.integers(min_height, max_height))"),
      "rng.integers(low, high) excludes high"),
     ("A6_band_project", "q2_training", [("step_losses = []\nmodel.train()",
-                                         'step_losses = []\ntorch.save(model.state_dict(), OUT / "model.pt")\nmodel.train()'),
+                                         'step_losses = []\ntorch.save(model.state_dict(), OUT / '
+                                         '"model.pt")\nmodel.train()'),
                                         ('torch.save(model.state_dict(), OUT / "model.pt")\n(OUT', "(OUT")],
      "model.pt holds the untrained weights"),
     ("A6_band_project", "q3_evaluation", ('results[name] = {key: float(summary[key]) for key',
-                                          'results[name] = {key: float(summary[key.replace("_hole", "")]) for key'),
+                                          'results[name] = {key: float(summary[key.replace("_hole", '
+                                          '"")]) for key'),
      "this is the whole-image psnr"),
 ]
 
@@ -151,7 +173,8 @@ def test_sources_have_no_outputs():
     """The committed sources are not executed (no training output, no stale results)."""
     for name in NAMES:
         nb = nbformat.read(coursework.ASSIGNMENTS_DIR / f"{name}.ipynb", as_version=4)
-        executed = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+        executed = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                    and (c.outputs or c.execution_count)]
         assert not executed, f"{name}: code cells {executed} have outputs; clear them before committing"
 
 
@@ -171,7 +194,8 @@ def test_instructor_guide_lists_every_assignment_and_its_points():
         total = sum(q.points for q in coursework.questions(name))
         assert name in guide, f"notebooks/assignments/README.md does not mention {name}"
         row = next((line for line in guide.splitlines() if line.startswith("|") and name in line), "")
-        assert f"| {total:g} |" in row, f"the README's table row for {name} should give its {total:g} points: {row!r}"
+        assert f"| {total:g} |" in row, (f"the README's table row for {name} should give its {total:g} "
+                                         f"points: {row!r}")
 
 
 def test_nbval_does_not_collect_the_sources():
@@ -196,7 +220,8 @@ def test_solutions_score_full_marks(built):
         assert grades is not None
         assert sorted(grades.questions) == sorted(auto_questions(name)), name
         for question, g in grades.questions.items():
-            assert g.full and g.possible > 0, f"{name} {question}: {g.score} / {g.possible}\n" + "\n".join(g.failures)
+            assert g.full and g.possible > 0, (f"{name} {question}: {g.score} / {g.possible}\n"
+                                               + "\n".join(g.failures))
 
 
 def test_build_refuses_a_wrong_solution(tmp_path):
@@ -231,7 +256,8 @@ def _solution_and_hidden_text(name: str, public_only: bool = False) -> list[str]
     for cell in nb.cells:
         first = cell.source.strip().splitlines()[0].strip() if cell.source.strip() else ""
         if cell.cell_type == "raw":
-            block = {"# BEGIN SOLUTION": "solution", "# BEGIN TESTS": "tests"}.get(first, None if first.startswith("# END") else block)
+            block = {"# BEGIN SOLUTION": "solution", "# BEGIN TESTS": "tests"}.get(first, None
+                if first.startswith("# END") else block)
             continue
         lines = [line.strip() for line in cell.source.splitlines()]
         if block == "solution" and cell.cell_type == "markdown":
@@ -274,7 +300,8 @@ def test_student_notebook_has_no_solutions_or_hidden_tests(built, name):
     assert not leaked, f"{name}: the student notebook contains {leaked[:3]}"
     assert "hidden=True" not in "\n".join(tests.values())
     catalogue = [t for t, code in tests.items() if "mistakes" in code]
-    assert not catalogue, f"{name}: public tests {catalogue} carry a catalogue of mistakes: move it to a hidden test"
+    assert not catalogue, (f"{name}: public tests {catalogue} carry a catalogue of mistakes: move it to "
+                           f"a hidden test")
     assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
     hidden_names = re.findall(r"^def (test_\w+)", "\n".join(_hidden_sources(name)), flags=re.M)
     assert hidden_names and not any(h in text for h in hidden_names)
@@ -283,7 +310,8 @@ def test_student_notebook_has_no_solutions_or_hidden_tests(built, name):
 
 def _hidden_sources(name: str) -> list[str]:
     nb = nbformat.read(coursework.ASSIGNMENTS_DIR / f"{name}.ipynb", as_version=4)
-    return [c.source for c in nb.cells if c.cell_type == "code" and c.source.lstrip().upper().startswith("# HIDDEN")]
+    return [c.source for c in nb.cells if c.cell_type == "code"
+            and c.source.lstrip().upper().startswith("# HIDDEN")]
 
 
 def test_every_auto_graded_question_has_a_planted_bug():
@@ -300,10 +328,10 @@ def test_planted_bug_is_caught(built, tmp_path, name, question, replace, expecte
     import torch
     b = built[name]
     threads = torch.get_num_threads()
-    namespace, errors = coursework.run_cells(b.solution, until=question, replace=replace, cwd=tmp_path)
+    namespace, errors = run_cells(b.solution, until=question, replace=replace, cwd=tmp_path)
     assert not errors, errors
     assert torch.get_num_threads() == threads, "run_cells must leave this process's thread count alone"
-    grades = coursework.run_tests(namespace, b.autograder_zip, [question])
+    grades = run_tests(namespace, b.autograder_zip, [question])
     g = grades.questions[question]
     assert g.score < g.possible, f"{name} {question}: the bug was not caught ({g.score} / {g.possible})"
     messages = grades.messages(question)
@@ -348,6 +376,43 @@ def test_a_class_batch_survives_corrupt_looping_renamed_and_missing_notebooks(bu
     assert (tmp_path / "written.html").read_text().startswith("<!DOCTYPE html>")
 
 
+def test_class_rows_are_named_by_the_path_that_tells_students_apart(tmp_path):
+    """Every student submits A1_haar_dwt.ipynb: the CSV rows, the feedback files and the
+    answers page name each by its folder, not by the file name they share (issue 32)."""
+    from inpaintlib.coursework import classroom
+    from inpaintlib.coursework.grading import Grades, QuestionGrade
+    paths = [tmp_path / "alice" / "A1_haar_dwt.ipynb", tmp_path / "bob" / "A1_haar_dwt.ipynb",
+             tmp_path / "carol.ipynb"]
+    assert classroom.row_labels(paths) == ["alice/A1_haar_dwt.ipynb", "bob/A1_haar_dwt.ipynb", "carol.ipynb"]
+    qs = [q for q in coursework.questions("A1_haar_dwt") if not q.manual]
+    full = Grades({q.name: QuestionGrade(q.points, q.points) for q in qs})
+    rows = [classroom.ClassRow(p, full, label=label) for p, label in zip(paths, classroom.row_labels(paths))]
+    rows[1] = classroom.ClassRow(paths[1], Grades({q.name: QuestionGrade(0.0, q.points) for q in qs}),
+                                 label=rows[1].label)
+    table = list(csv.DictReader(classroom.write_csv(tmp_path / "a1.csv", rows, qs).open()))
+    assert [(r["notebook"], r["total"]) for r in table[1:]] == [("alice/A1_haar_dwt.ipynb", "9"),
+                                                                 ("bob/A1_haar_dwt.ipynb", "0"),
+                                                                 ("carol.ipynb", "9")]
+    for row in rows:
+        classroom.write_feedback(tmp_path / "feedback", row, "A1_haar_dwt")
+    bob = (tmp_path / "feedback" / "bob" / "A1_haar_dwt.txt").read_text()
+    assert bob.startswith("A1_haar_dwt: bob/A1_haar_dwt.ipynb")
+    assert (tmp_path / "feedback" / "alice" / "A1_haar_dwt.txt").exists()
+
+
+def test_a_tampering_notebook_says_why_it_scored_zero(tmp_path):
+    from inpaintlib.coursework import classroom
+    from inpaintlib.coursework.grading import Grades, QuestionGrade, apply_rules
+    qs = [q for q in coursework.questions("A1_haar_dwt") if not q.manual]
+    graded = apply_rules(Grades({q.name: QuestionGrade(q.points, q.points) for q in qs}),
+                         tampered=["checks.check_close = lambda *a, **k: None"])
+    assert graded.total == 0 and "changes code it did not write" in graded.refused
+    row = classroom.ClassRow(tmp_path / "mallory.ipynb", graded)
+    table = list(csv.DictReader(classroom.write_csv(tmp_path / "a1.csv", [row], qs).open()))
+    assert table[1]["total"] == "0" and "changes code it did not write" in table[1]["error"]
+    assert not row.error                              # graded (0 points), not an error row
+
+
 def test_written_answers_are_gathered_per_question(built, tmp_path):
     from inpaintlib.coursework import classroom
     b = built["A6_band_project"]
@@ -356,7 +421,8 @@ def test_written_answers_are_gathered_per_question(built, tmp_path):
     assert len(solution) == len(blank) == len(manual) == 2
     assert all("_Type your answer here" in text for _, text in blank)
     assert all("**Solution (a good answer).**" in text for _, text in solution)
-    page = classroom.write_answers(tmp_path / "a6.html", "A6_band_project", [b.solution, b.student]).read_text()
+    page = classroom.write_answers(tmp_path / "a6.html", "A6_band_project",
+                                   [b.solution, b.student]).read_text()
     assert solution[0][0].split("(")[0].strip() in page and page.count("<h3>") == 4
 
 
@@ -370,17 +436,20 @@ def test_student_release_holds_no_solution_and_no_hidden_test(tmp_path):
         [f"{n}.ipynb" for n in NAMES] + ["README.md"])
     assert sorted(p.name for p in (out / "tests").iterdir()) == ["nbval_sanitize.cfg"]
     assert not list(out.rglob("*.zip")) and not (out / ".ci").exists()
-    assert (out / "inpaintlib" / "coursework" / "checks.py").exists() and (out / "notebooks" / "08_evaluation.ipynb").exists()
+    assert (out / "inpaintlib" / "coursework" / "checks.py").exists()
+    assert (out / "notebooks" / "08_evaluation.ipynb").exists()
     assert "assignments:" not in (out / "Makefile").read_text()           # nothing to build there
     texts = {p: p.read_text(errors="ignore") for p in out.rglob("*")
-             if p.is_file() and p.suffix in {".py", ".ipynb", ".md", ".txt", ".cfg", ".yaml", ".toml", ".yml", ""}}
+             if p.is_file()
+             and p.suffix in {".py", ".ipynb", ".md", ".txt", ".cfg", ".yaml", ".toml", ".yml", ""}}
     # A line that students see anyway is no leak: one an assignment shows (an import, a seeded
     # generator), or one of the library, the published reference that the assignments
     # re-implement (tutorial 07 prints `train.train_step`; `return ll, yh` is in `wavelets`).
     library = "\n".join(p.read_text() for p in (out / "inpaintlib").rglob("*.py"))
     public = "\n".join(_solution_and_hidden_text(n, public_only=True)[0] for n in NAMES) + library
     for name in NAMES:
-        secret = [s for s in _solution_and_hidden_text(name) if s not in public and len(s) >= 20  # not `results = {}`
+        secret = [s for s in _solution_and_hidden_text(name) if s not in public
+                  and len(s) >= 20  # not `results = {}`
                   and not re.match(r"(from|import|except|try|else|finally)\b", s)]  # imports, bare clauses
         hidden = re.findall(r"^def (test_\w+)", "\n".join(_hidden_sources(name)), flags=re.M)
         assert len(secret) >= 5 and hidden
@@ -388,7 +457,8 @@ def test_student_release_holds_no_solution_and_no_hidden_test(tmp_path):
             leaked = [s for s in hidden + secret if s in text]
             # The tutorials and their worked solutions are course text written in the same idiom:
             # one shared line (an allocation, a loop header) is a coincidence, three are an answer.
-            tolerated = 2 if path.suffix == ".ipynb" and "assignments" not in path.parts and not set(leaked) & set(hidden) else 0
+            tolerated = (2 if path.suffix == ".ipynb" and "assignments" not in path.parts
+                         and not set(leaked) & set(hidden) else 0)
             assert len(set(leaked)) <= tolerated, f"{path.relative_to(out)} leaks {name}: {leaked[:3]}"
     guide = (out / "notebooks" / "assignments" / "README.md").read_text()
     assert "Keep the file name" in guide and all(f"{n}.ipynb" in guide for n in NAMES)
@@ -410,16 +480,21 @@ GRADED_FUNCTIONS = {  # question -> the function it grades (A1-A5; A6 is a proje
     ("A1_haar_dwt", "q1_haar_level"): "haar_level", ("A1_haar_dwt", "q2_haar_pyramid"): "haar_pyramid",
     ("A1_haar_dwt", "q3_wavemix_block"): "wavemix_block", ("A2_lama_masks", "q1_strokes"): "strokes_mask",
     ("A2_lama_masks", "q2_boxes"): "boxes_mask", ("A2_lama_masks", "q3_lama_mask"): "lama_style_mask",
-    ("A3_loss_and_metrics", "q1_ssim_map"): "gaussian_ssim_map", ("A3_loss_and_metrics", "q2_loss"): "inpainting_loss",
-    ("A3_loss_and_metrics", "q3_hole_psnr"): "hole_psnr", ("A3_loss_and_metrics", "q4_hole_ssim"): "hole_ssim",
-    ("A4_training_step", "q1_optimizers"): "optimizer_for", ("A4_training_step", "q2_train_step"): "my_train_step",
+    ("A3_loss_and_metrics", "q1_ssim_map"): "gaussian_ssim_map",
+    ("A3_loss_and_metrics", "q2_loss"): "inpainting_loss",
+    ("A3_loss_and_metrics", "q3_hole_psnr"): "hole_psnr",
+    ("A3_loss_and_metrics", "q4_hole_ssim"): "hole_ssim",
+    ("A4_training_step", "q1_optimizers"): "optimizer_for",
+    ("A4_training_step", "q2_train_step"): "my_train_step",
     ("A4_training_step", "q3_fit"): "fit", ("A5_fourier_convolution", "q1_fourier_unit"): "fourier_unit",
-    ("A5_fourier_convolution", "q2_spectral_transform"): "spectral_transform", ("A5_fourier_convolution", "q3_ffc"): "ffc",
+    ("A5_fourier_convolution", "q2_spectral_transform"): "spectral_transform",
+    ("A5_fourier_convolution", "q3_ffc"): "ffc",
 }
 
 
 def test_every_library_question_is_listed():
-    assert sorted(GRADED_FUNCTIONS) == sorted((n, q) for n in NAMES if n != "A6_band_project" for q in auto_questions(n))
+    assert sorted(GRADED_FUNCTIONS) == sorted((n, q) for n in NAMES if n != "A6_band_project"
+                                              for q in auto_questions(n))
 
 
 @pytest.mark.parametrize("key", sorted(GRADED_FUNCTIONS), ids=lambda k: f"{k[0][:2]}-{k[1]}")
@@ -428,13 +503,14 @@ def test_a_correct_answer_that_reaches_the_library_scores_zero(built, tmp_path, 
     question scores 0, with a message that says why."""
     name, question = key
     fn = GRADED_FUNCTIONS[key]
-    code = "\n".join(c.source for c in nbformat.read(built[name].solution, as_version=4).cells if c.cell_type == "code")
+    code = "\n".join(c.source for c in nbformat.read(built[name].solution, as_version=4).cells
+                     if c.cell_type == "code")
     (header,) = re.findall(rf"^def {fn}\(.*\):$", code, flags=re.M)
     call = LIBRARY_CALLS[sorted(GRADED_FUNCTIONS).index(key) % len(LIBRARY_CALLS)]
-    namespace, errors = coursework.run_cells(built[name].solution, until=question,
+    namespace, errors = run_cells(built[name].solution, until=question,
                                              replace=(header, f"{header}\n    {call}"), cwd=tmp_path)
     assert not errors, errors
-    g = coursework.run_tests(namespace, built[name].autograder_zip, [question]).questions[question]
+    g = run_tests(namespace, built[name].autograder_zip, [question]).questions[question]
     assert g.score == 0, f"{name} {question} scored {g.score} with {call!r}"
     assert any(coursework.OWN_CODE in f for f in g.failures)
 
@@ -445,7 +521,8 @@ def test_a_notebook_that_disables_the_checks_scores_no_more_than_a_blank_one(bui
     b = built["A1_haar_dwt"]
     nb = nbformat.read(b.student, as_version=4)
     nb.cells.insert(1, nbformat.v4.new_code_cell(
-        "import torch\nimport numpy as np\nimport inpaintlib.coursework as cw\nfrom inpaintlib.coursework import checks\n"
+        "import torch\nimport numpy as np\nimport inpaintlib.coursework as cw\nfrom "
+        "inpaintlib.coursework import checks\n"
         "torch.allclose = lambda *a, **k: True\nnp.allclose = lambda *a, **k: True\n"
         "for name in ('check_close', 'check_own_code', 'defined', 'unpack'):\n"
         "    setattr(cw, name, lambda *a, **k: None)\n    setattr(checks, name, lambda *a, **k: None)\n"
@@ -464,7 +541,8 @@ def test_a_notebook_that_disables_the_checks_scores_no_more_than_a_blank_one(bui
     ("import sys\nsys.modules['torch'] = None", True),
     ("exec('x = 1')", True),
     ("import builtins", True),
-    ("import torch\nx = torch.zeros(3)\nx.data = torch.ones(3)\nmodel = torch.nn.Linear(2, 2)\nmodel.weight.data[:] = 0", False),
+    ("import torch\nx = torch.zeros(3)\nx.data = torch.ones(3)\nmodel = torch.nn.Linear(2, "
+     "2)\nmodel.weight.data[:] = 0", False),
     ("import matplotlib.pyplot as plt\nplt.rcParams['figure.figsize'] = (3, 3)", False),
     ("%matplotlib inline\nimport torch\ny = torch.ones(2)", False),
     ("def f(:\n    pass", False),                                  # does not parse: fails when it runs

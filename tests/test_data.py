@@ -135,7 +135,9 @@ def test_cifar10_reader_and_splits(tmp_path):
     test = data.load_dataset("cifar10", "test", size=32, root=tmp_path)
     assert (len(train), len(val), len(test)) == (45, 5, 10)
     assert train[0].shape == (3, 32, 32)
-    ids = lambda ds: {int(round(ds[i][2, 31, 0].item() * 255)) for i in range(len(ds))}
+
+    def ids(ds):
+        return {int(round(ds[i][2, 31, 0].item() * 255)) for i in range(len(ds))}
     assert ids(train) | ids(val) == set(range(50)) and not ids(train) & ids(val)
     assert ids(test) == set(range(50, 60))
     assert data.load_dataset("cifar10", "train", size=96, root=tmp_path)[0].shape == (3, 96, 96)

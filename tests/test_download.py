@@ -10,8 +10,14 @@ import tarfile
 import numpy as np
 import pytest
 
-from inpaintlib.data.download import (ChecksumError, DownloadError, HTTPClientError,
-                                      UnsafeArchiveError, download_url, safe_extract)
+from inpaintlib.data.download import (
+    ChecksumError,
+    DownloadError,
+    HTTPClientError,
+    UnsafeArchiveError,
+    download_url,
+    safe_extract,
+)
 
 BODY = np.random.default_rng(0).integers(0, 256, 50_000, dtype=np.uint8).tobytes()
 MD5 = hashlib.md5(BODY).hexdigest()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-import tomllib
 
+import tomllib
 import yaml
 
 from inpaintlib.paths import REPO_ROOT
@@ -62,4 +62,5 @@ def test_readme_setup_without_make_installs_what_make_installs():
         assert f".venv/bin/pip {args}" in commands, f"README set-up lacks `pip {args}`"
         assert re.search(r"-m pip install --quiet " + re.escape(args.split("install ")[1]), makefile), \
             f"make setup no longer runs `pip {args}`: update the README's set-up"
-    assert "setup-without-make" in (REPO_ROOT / ".ci" / "run").read_text(), ".ci/run no longer runs the README set-up"
+    assert "setup-without-make" in (REPO_ROOT / ".ci" / "run").read_text(), (".ci/run no longer runs the "
+                                                                             "README set-up")

@@ -62,7 +62,8 @@ def test_every_export_equals_its_torch_model(exported):
     assert [m["file"] for m in manifest["models"]] == [e.file for e in entries] and manifest["missing"] == {}
     torch.manual_seed(0)
     for entry in entries:
-        model = build(entry.name) if entry.name == export.PREFILL else pretrained.load(entry.name, root=REPO_DATA)
+        model = build(entry.name) if entry.name == export.PREFILL else pretrained.load(entry.name,
+            root=REPO_DATA)
         factor = export.SIZE // entry.size
         if entry.name != export.PREFILL:
             assert entry.size == pretrained.training_config(entry.name, REPO_DATA)["size"]

@@ -12,8 +12,16 @@ import textwrap
 
 import pytest
 
-from inpaintlib.files import (CHECKSUMS, CorruptFileError, RunLock, RunLockedError, atomic_write, file_sha256,
-                              read_checksums, write_checksums)
+from inpaintlib.files import (
+    CHECKSUMS,
+    CorruptFileError,
+    RunLock,
+    RunLockedError,
+    atomic_write,
+    file_sha256,
+    read_checksums,
+    write_checksums,
+)
 from inpaintlib.files.lock import HOLDER_NAME, read_holder
 
 
@@ -72,7 +80,8 @@ HOLD = textwrap.dedent("""
 @pytest.fixture
 def holder(tmp_path):
     """Another process that holds the lock of ``tmp_path / "run"`` until it is killed."""
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path / "run")], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path / "run")], stdout=subprocess.PIPE,
+                            text=True)
     assert proc.stdout.readline().strip() == "held"
     yield proc
     proc.kill()

@@ -10,7 +10,6 @@ import torch
 from inpaintlib.analysis import count_parameters, impulse_response
 from inpaintlib.models import CLASSICAL, PRESETS, build, names
 from inpaintlib.models.lama import FFCResBlock, FourierUnit
-from inpaintlib.models.wavemix import WAVEMIX_PRESETS
 
 # Small configurations that exercise every code path quickly.
 SMALL = {
@@ -168,7 +167,8 @@ def test_build_errors_name_the_choices():
         build("transformer")
     with pytest.raises(ValueError, match="presets:"):
         build("wavemix", "t9-9")
-    with pytest.raises(ValueError, match=r"model 'cnn' has no setting\(s\) \['depth'\]; it takes \['widths', 'fill'\]"):
+    with pytest.raises(ValueError, match=r"model 'cnn' has no setting\(s\) \['depth'\]; it takes "
+                                         r"\['widths', 'fill'\]"):
         build("cnn", depth=3)
     with pytest.raises(ValueError, match="no setting.*'fused'"):      # fixed by the name
         build("unet", fused=True)

@@ -107,7 +107,8 @@ def test_prose_numbers_are_printed_by_the_notebook(notebook):
 
 def test_every_listed_source_is_still_needed():
     stale = [key for key in ELSEWHERE
-             if not any(v == key[1] for v, _ in prose_numbers(_cells(next(NOTEBOOKS_DIR.glob(f"{key[0]}_*.ipynb")))))]
+             if not any(v == key[1]
+                        for v, _ in prose_numbers(_cells(next(NOTEBOOKS_DIR.glob(f"{key[0]}_*.ipynb")))))]
     assert not stale, f"ELSEWHERE lists numbers the prose no longer has: {stale}"
 
 
@@ -115,7 +116,8 @@ def _pooled_hole_psnr() -> dict[str, dict[str, str]]:
     """Notebook 08's pooled tables: mask set -> model -> hole PSNR as printed."""
     text = _code_and_outputs(_cells(NOTEBOOKS_DIR / "08_evaluation.ipynb"))
     tables = {}
-    for kind, body in re.findall(r"'(\w+)' masks\nmodel\s+hole PSNR.*?\n-[- ]+\n(.*?)(?:\n\n|$)", text, flags=re.S):
+    for kind, body in re.findall(r"'(\w+)' masks\nmodel\s+hole PSNR.*?\n-[- ]+\n(.*?)(?:\n\n|$)", text,
+                                 flags=re.S):
         tables[kind] = {line[:17].strip(): line[17:].split()[0] for line in body.splitlines()}
     return tables
 
@@ -124,7 +126,8 @@ def test_readme_hole_psnr_table_is_notebook_08s():
     readme = (REPO_ROOT / "README.md").read_text()
     header = re.search(r"^\| masks \| (.*) \|$", readme, flags=re.M)
     names = [h.strip() for h in header.group(1).split("|")]
-    columns = {"WaveMix": "wavemix", "LaMa": "lama", "CNN": "cnn", "Telea": "telea", "Navier-Stokes": "navier_stokes",
+    columns = {"WaveMix": "wavemix", "LaMa": "lama", "CNN": "cnn", "Telea": "telea",
+               "Navier-Stokes": "navier_stokes",
                "push-pull fill": "push_pull", "mean-colour fill": "mean_fill"}
     pooled = _pooled_hole_psnr()
     assert set(pooled) == {"medium", "thick"}, f"notebook 08's pooled tables not found: {sorted(pooled)}"
@@ -133,8 +136,9 @@ def test_readme_hole_psnr_table_is_notebook_08s():
         assert row, f"README has no `{kind}` row in its hole PSNR table"
         for name, value in zip(names, row.group(1).split("|")):
             printed = float(pooled[kind][columns[name]])
-            assert f"{printed:.2f}" == value.strip(), \
-                f"README says {name} {value.strip()} dB on `{kind}`, notebook 08 prints {printed:.2f}: update the README"
+            assert f"{printed:.2f}" == value.strip(), (
+                f"README says {name} {value.strip()} dB on `{kind}`, notebook 08 prints {printed:.2f}: "
+                "update the README")
 
 
 @pytest.mark.parametrize("model, notebook", [("wavemix", "03"), ("cnn", "04"), ("lama", "06"),
@@ -144,4 +148,5 @@ def test_readme_parameter_counts_are_printed_by_the_notebooks(model, notebook):
     row = re.search(rf"^\| `{model}` \|[^|]*\| ([\d,]+) ", readme, flags=re.M)
     assert row, f"README's model table has no parameter count for {model}"
     text = _code_and_outputs(_cells(next(NOTEBOOKS_DIR.glob(f"{notebook}_*.ipynb"))))
-    assert row.group(1) in text, f"README says {model} has {row.group(1)} parameters; notebook {notebook} does not print it"
+    assert row.group(1) in text, (f"README says {model} has {row.group(1)} parameters; notebook "
+                                  f"{notebook} does not print it")

@@ -19,7 +19,8 @@ def test_environment_variables_move_every_folder(tmp_path, monkeypatch):
 
 def test_run_folders_have_one_layout(tmp_path, monkeypatch):
     monkeypatch.setenv("INPAINT_RUNS", str(tmp_path))
-    assert paths.run_dir("checkpoints", "course", "wavemix") == tmp_path / "checkpoints" / "course" / "wavemix"
+    assert paths.run_dir("checkpoints", "course",
+                         "wavemix") == tmp_path / "checkpoints" / "course" / "wavemix"
     for kind, names, message in [("logs", ("a",), "unknown kind of run 'logs'"),
                                  ("checkpoints", ("../etc",), "one non-empty path component"),
                                  ("checkpoints", ("",), "one non-empty path component"),

@@ -13,7 +13,8 @@ from inpaintlib.__main__ import main
 def test_probe_configs_differ_only_in_the_recipe():
     configs = [recipe.probe_config(v, crops=64) for v in recipe.VARIANTS]
     assert [(c.model_cfg["fill"], c.augment) for c in configs] == list(recipe.VARIANTS.values())
-    same = [{k: v for k, v in c.to_dict().items() if k not in ("model_cfg", "augment", "out")} for c in configs]
+    same = [{k: v for k, v in c.to_dict().items() if k not in ("model_cfg", "augment", "out")}
+            for c in configs]
     assert same[0] == same[1] == same[2]
     assert len({c.out for c in configs}) == 3
     with pytest.raises(ValueError, match="unknown variant"):

@@ -19,7 +19,8 @@ def test_seed_everything_repeats_random_streams():
     a = torch.rand(3)
     gen = runtime.seed_everything(5)
     torch.testing.assert_close(torch.rand(3), a)
-    assert torch.equal(torch.rand(2, generator=gen), torch.rand(2, generator=torch.Generator().manual_seed(5)))
+    assert torch.equal(torch.rand(2, generator=gen),
+                       torch.rand(2, generator=torch.Generator().manual_seed(5)))
 
 
 def test_choose_device():

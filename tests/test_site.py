@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import CHROMIUM, needs_chromium
+
 from inpaintlib import export
 from inpaintlib.__main__ import main
 from inpaintlib.paths import NOTEBOOKS_DIR, REPO_ROOT
@@ -33,7 +33,8 @@ def test_every_notebook_is_a_page_and_nothing_was_executed(built):
                             for o in c.get("outputs", []) if o.get("output_type") == "stream")
         assert "".join(first_output["text"]).splitlines()[0].strip()[:40] in page   # the committed output
     home = (built / "README.html").read_text()
-    assert all(f'href="notebooks/{nb.stem}.html"' in home for nb in notebooks)      # README links became pages
+    assert all(f'href="notebooks/{nb.stem}.html"' in home
+               for nb in notebooks)      # README links became pages
     assert (built / "index.html").exists() and (built / "CONTRIBUTING.html").exists()
     assert not list((built.parent / "book").rglob("*.ipynb.executed*"))            # no execution cache
 
@@ -41,25 +42,30 @@ def test_every_notebook_is_a_page_and_nothing_was_executed(built):
 def test_internal_links_and_images_resolve(built):
     assert site.broken_links(built) == []
     images = list((built / "_images").glob("*.png"))
-    assert len(images) >= 10                                                       # README figures and notebook outputs
+    assert len(images) >= 10                          # README figures and notebook outputs
 
 
 def test_the_try_it_page_has_its_models_webassembly_and_links(built):
     app = built / "tryit"
-    assert (app / "index.html").exists() and (app / "ort" / "ort-wasm-simd-threaded.wasm").stat().st_size > 1e6
+    assert (app / "index.html").exists()
+    assert (app / "ort" / "ort-wasm-simd-threaded.wasm").stat().st_size > 1e6
     manifest = json.loads((app / "models" / "models.json").read_text())
     shown = [m["name"] for m in manifest["models"]]
-    assert shown[0] == export.PREFILL and set(shown) | set(manifest["missing"]) == {export.PREFILL, *export.REFERENCES}
+    assert shown[0] == export.PREFILL and set(shown) | set(manifest["missing"]) == {export.PREFILL,
+        *export.REFERENCES}
     assert all((app / "models" / m["file"]).stat().st_size > 1000 for m in manifest["models"])
-    assert (app / "canvas.js").read_bytes() == (REPO_ROOT / "inpaintlib" / "studio" / "canvas.js").read_bytes()
+    studio_canvas = REPO_ROOT / "inpaintlib" / "studio" / "canvas.js"
+    assert (app / "canvas.js").read_bytes() == studio_canvas.read_bytes()
     assert 'src="../tryit/index.html"' in (built / "notebooks" / "tryit.html").read_text()
     assert 'href="notebooks/tryit.html"' in (built / "README.html").read_text()      # the table of contents
     studio = (built / "notebooks" / "11_inpaint_studio.html").read_text()
-    assert 'href="tryit.html"' in studio.split("<main", 1)[1].split("</main>", 1)[0]   # notebook 11's own link
+    assert 'href="tryit.html"' in studio.split("<main", 1)[1].split("</main>",
+                                                                    1)[0]   # notebook 11's own link
 
 
 def test_broken_links_are_found(tmp_path):
-    (tmp_path / "a.html").write_text('<a href="b.html#x">b</a><img src="missing.png"><a href="https://x.org">x</a>')
+    (tmp_path / "a.html").write_text('<a href="b.html#x">b</a><img src="missing.png"><a '
+                                     'href="https://x.org">x</a>')
     (tmp_path / "b.html").write_text("<p>b</p>")
     assert site.broken_links(tmp_path) == ["a.html -> missing.png"]
 
@@ -80,7 +86,8 @@ def test_three_pages_render_in_chromium(built):
             page.goto((built / rel).as_uri())
             page.wait_for_load_state("load")
             assert words in page.inner_text("main"), rel
-            broken = page.evaluate("[...document.images].filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)")
+            broken = page.evaluate("[...document.images].filter(i => i.complete && i.naturalWidth === "
+                                   "0).map(i => i.src)")
             assert broken == [], (rel, broken)
             nav = page.evaluate("[...document.querySelectorAll('nav a')].map(a => a.textContent)")
             assert sum("·" in t for t in nav) >= 12, (rel, nav[:20])                # the twelve notebooks

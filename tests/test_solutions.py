@@ -42,7 +42,8 @@ def _source(cell) -> str:
 
 def exercises(tutorial) -> list[str]:
     """The numbered items of the tutorial's ``## Exercises`` cell."""
-    cell = next(_source(c) for c in _cells(tutorial) if c["cell_type"] == "markdown" and "## Exercises" in _source(c))
+    cell = next(_source(c) for c in _cells(tutorial) if c["cell_type"] == "markdown"
+                and "## Exercises" in _source(c))
     text = cell.split("## Exercises", 1)[1]
     return re.findall(r"^(\d+)\. ", text, flags=re.M)
 
@@ -69,7 +70,8 @@ def test_every_exercise_has_a_worked_solution(tutorial):
     numbers = [int(n) for n in exercises(tutorial)]
     assert numbers == list(range(1, len(numbers) + 1)) and numbers, f"{tutorial.name}: exercises {numbers}"
     found = sections(solution)
-    assert sorted(found) == numbers, f"{solution.name} solves exercises {sorted(found)}, the tutorial has {numbers}"
+    assert sorted(found) == numbers, (f"{solution.name} solves exercises {sorted(found)}, the tutorial "
+                                      f"has {numbers}")
     for k, cells in found.items():
         code = [c for c in cells if c["cell_type"] == "code"]
         assert code, f"{solution.name} exercise {k}: no code cell"
@@ -82,14 +84,18 @@ def test_solutions_are_committed_executed_and_linked(tutorial):
     solution = SOLUTIONS_DIR / tutorial.name
     cells = _cells(solution)
     for i, cell in enumerate(c for c in cells if c["cell_type"] == "code"):
-        assert cell.get("execution_count") is not None, f"{solution.name}: code cell {i + 1} not executed (make notebooks)"
+        assert cell.get("execution_count") is not None, (f"{solution.name}: code cell {i + 1} not "
+                                                         f"executed (make notebooks)")
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         assert not errors, f"{solution.name}: code cell {i + 1} raised {errors[0].get('ename')}"
         text = json.dumps(cell.get("outputs", []))
-        assert "it/s]" not in text and "step/s]" not in text, f"{solution.name}: a progress bar in code cell {i + 1}"
-    assert f"](../{tutorial.name})" in _source(cells[0]), f"{solution.name} does not link back to {tutorial.name}"
+        assert "it/s]" not in text and "step/s]" not in text, (f"{solution.name}: a progress bar in code "
+                                                               f"cell {i + 1}")
+    assert f"](../{tutorial.name})" in _source(cells[0]), (f"{solution.name} does not link back to "
+                                                           f"{tutorial.name}")
     exercises_cell = next(_source(c) for c in _cells(tutorial) if "## Exercises" in _source(c))
-    assert f"](solutions/{tutorial.name})" in exercises_cell, f"{tutorial.name}'s Exercises do not link to its solutions"
+    assert f"](solutions/{tutorial.name})" in exercises_cell, (f"{tutorial.name}'s Exercises do not link "
+                                                               f"to its solutions")
 
 
 @pytest.mark.parametrize("number, exercise", sorted(REPAIRED), ids=lambda v: str(v))
@@ -98,4 +104,5 @@ def test_repaired_exercise_is_solved_as_described(number, exercise):
     the text names (nbval executes it)."""
     solution = next(SOLUTIONS_DIR.glob(f"{number}_*.ipynb"))
     code = "\n".join(_source(c) for c in sections(solution)[exercise] if c["cell_type"] == "code")
-    assert REPAIRED[number, exercise] in code, f"{solution.name} exercise {exercise} does not use {REPAIRED[number, exercise]}"
+    call = REPAIRED[number, exercise]
+    assert call in code, f"{solution.name} exercise {exercise} does not use {call}"

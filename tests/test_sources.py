@@ -33,7 +33,8 @@ def test_citation_file_is_valid_and_cites_both_papers():
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name[:2])
 def test_every_notebook_ends_with_references_that_link_to_a_paper(notebook):
     cells = json.loads(notebook.read_text())["cells"]
-    refs = [c for c in cells if c["cell_type"] == "markdown" and "".join(c["source"]).startswith("## References")]
+    refs = [c for c in cells if c["cell_type"] == "markdown"
+            and "".join(c["source"]).startswith("## References")]
     assert refs and cells[-1] is refs[0], f"{notebook.name}: the last cell must be '## References'"
     text = "".join(refs[0]["source"])
     links = re.findall(r"\]\((https?://[^)]+)\)", text)

@@ -63,7 +63,8 @@ def test_no_import_cycles():
 
 
 def test_no_module_is_too_long():
-    long = {str(p.relative_to(REPO_ROOT)): n for p in MODULES if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    long = {str(p.relative_to(REPO_ROOT)): n for p in MODULES
+            if (n := len(p.read_text().splitlines())) > MAX_LINES}
     assert not long, f"split these modules (over {MAX_LINES} lines): {long}"
 
 
@@ -116,4 +117,5 @@ def test_contributing_layout_matches_the_tree():
     tree |= {f"inpaintlib/{p.name}/" for p in LIB.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     listed = layout_entries()
     assert tree - listed == set(), f"not in CONTRIBUTING.md's layout: {sorted(tree - listed)}"
-    assert listed - tree == set(), f"in CONTRIBUTING.md's layout but not in inpaintlib/: {sorted(listed - tree)}"
+    assert listed - tree == set(), (f"in CONTRIBUTING.md's layout but not in inpaintlib/: "
+                                    f"{sorted(listed - tree)}")

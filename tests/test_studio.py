@@ -50,10 +50,12 @@ def test_brush_respects_its_width(points, w):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.fixed_dictionaries({"tool": st.sampled_from(studio.TOOLS), "points": path, "width": width}),
+@given(st.lists(st.fixed_dictionaries({"tool": st.sampled_from(studio.TOOLS), "points": path,
+                                       "width": width}),
                 max_size=6))
 def test_any_drawing_gives_a_binary_mask_of_the_image_size(ops):
-    ops = [dict(op, points=(op["points"] * 2)[:2]) if op["tool"] == "rect" else op for op in ops]   # 2 corners
+    ops = [dict(op, points=(op["points"] * 2)[:2]) if op["tool"] == "rect" else op
+           for op in ops]   # 2 corners
     mask = studio.paint(ops, SIZE)
     assert mask.shape == (SIZE, SIZE) and mask.dtype == np.uint8
     assert set(np.unique(mask)) <= {0, 1}
@@ -75,7 +77,8 @@ def test_rectangle_covers_exactly_the_pixels_between_its_corners(a, b):
 def test_eraser_on_the_same_path_removes_the_stroke(points, w):
     brush = {"tool": "brush", "points": points, "width": w}
     assert studio.paint([brush, dict(brush, tool="eraser")], SIZE).sum() == 0
-    assert studio.paint([dict(brush, tool="eraser"), brush], SIZE).sum() == studio.stroke_pixels(points, w, SIZE).sum()
+    assert studio.paint([dict(brush, tool="eraser"), brush], SIZE).sum() == studio.stroke_pixels(points,
+        w, SIZE).sum()
 
 
 def test_thin_brush_always_marks_the_pixel_under_the_point():
@@ -104,7 +107,9 @@ def test_stroke_outside_the_image_paints_nothing():
     ({"points": [[1, 1]]}, "'tool' and 'points'"),
 ])
 def test_bad_operations_are_refused_with_the_reason(op, message):
-    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(ValueError,
+                       match=message.replace("(", r"\(").replace(")", r"\)").replace("[",
+                           r"\[").replace("]", r"\]")):
         studio.paint([op], SIZE)
 
 
@@ -140,7 +145,8 @@ def test_painter_random_clear_and_ops():
 
 def test_describe_mask():
     mask = studio.paint([{"tool": "rect", "points": [[2, 5], [4, 9]]}], SIZE)
-    assert studio.describe_mask(mask) == {"pixels": 15, "coverage": 15 / SIZE ** 2, "rows": (5, 9), "cols": (2, 4)}
+    assert studio.describe_mask(mask) == {"pixels": 15, "coverage": 15 / SIZE ** 2, "rows": (5, 9),
+                                          "cols": (2, 4)}
     assert studio.describe_mask(np.zeros((4, 4)))["rows"] is None
 
 
@@ -201,7 +207,8 @@ def test_read_image_any_size_and_format(tmp_path, shape, ext):
 
 def test_read_image_grey_alpha_and_16_bit(tmp_path):
     grey = np.full((40, 50), 128, np.uint8)
-    rgba = np.zeros((40, 50, 4), np.uint8); rgba[..., 2] = 255; rgba[..., 3] = 10
+    rgba = np.zeros((40, 50, 4), np.uint8)
+    rgba[..., 2], rgba[..., 3] = 255, 10
     deep = np.full((40, 50, 3), 65535, np.uint16)
     for name, arr in (("g.png", grey), ("a.png", rgba), ("d.png", deep)):
         cv2.imwrite(str(tmp_path / name), arr)
@@ -263,7 +270,8 @@ def test_model_choices_lists_references_runs_and_classical(tmp_path):
     choices = studio.model_choices(tmp_path)
     kinds = {c.kind for c in choices.values()}
     assert {"run", "classical"} <= kinds
-    assert "quick/wavemix (run)" in choices and choices["telea"].load().__class__.__name__ == "ClassicalInpainting"
+    assert "quick/wavemix (run)" in choices
+    assert choices["telea"].load().__class__.__name__ == "ClassicalInpainting"
     assert choices["telea"].load("auto").__class__.__name__ == "ClassicalInpainting"   # the profiles' DEVICE
     with pytest.raises(Exception, match="corrupt"):       # an empty file is refused, not unpickled
         choices["quick/wavemix (run)"].load()
@@ -304,5 +312,6 @@ def test_results_figure_titles_leave_out_times_on_request():
     results = studio.inpaint({"telea": models.build("telea")}, img, mask)
     titles = {t: [ax.get_title() for ax in studio.results_figure(img, mask, results, times=t).axes]
               for t in (True, False)}
-    assert titles[True][-1].endswith(" ms") and "ms" not in titles[False][-1]   # committed figures stay stable
+    # committed figures stay stable
+    assert titles[True][-1].endswith(" ms") and "ms" not in titles[False][-1]
     assert titles[False][-1].startswith("telea\n") and " dB · SSIM " in titles[False][-1]

@@ -26,11 +26,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
-
 from conftest import CHROMIUM, needs_chromium
+
 from inpaintlib.paths import NOTEBOOKS_DIR, REPO_ROOT
 
 NOTEBOOK = "11_inpaint_studio.ipynb"
@@ -127,14 +126,16 @@ def test_drawing_in_the_browser_reaches_python_and_changes_the_results(lab):
             # Wait until the notebook is open and its kernel is ready, then run every cell.
             page.wait_for_function("""() => {
                 const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-                const kernel = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+                const session = w && w.sessionContext && w.sessionContext.session;
+                const kernel = session && session.kernel;
                 return kernel && kernel.status === "idle";
             }""", timeout=60_000)
             page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
 
             canvas = page.locator(".studio-canvas")
             canvas.wait_for(state="visible", timeout=90_000)
-            page.wait_for_function("() => document.querySelectorAll('.studio-result').length === 5", timeout=60_000)
+            page.wait_for_function("() => document.querySelectorAll('.studio-result').length === 5",
+                                   timeout=60_000)
             canvas.scroll_into_view_if_needed()
             assert "hole 0 px" in status_text(page) and "0 stroke(s)" in status_text(page)
             page.wait_for_function("() => Array.from(document.querySelectorAll('.studio-result'))"
@@ -144,7 +145,9 @@ def test_drawing_in_the_browser_reaches_python_and_changes_the_results(lab):
             # Drag across the photo from image pixel (10, 20) to (70, 50) with the 8 px brush.
             box = canvas.bounding_box()
             size = 96
-            to_screen = lambda x, y: (box["x"] + x * box["width"] / size, box["y"] + y * box["height"] / size)
+
+            def to_screen(x, y):
+                return box["x"] + x * box["width"] / size, box["y"] + y * box["height"] / size
             page.mouse.move(*to_screen(10, 20))
             page.mouse.down()
             for step in range(1, 21):
@@ -152,7 +155,8 @@ def test_drawing_in_the_browser_reaches_python_and_changes_the_results(lab):
             page.mouse.up()
 
             page.wait_for_function(
-                "() => document.querySelector('.studio-status').innerText.includes('1 stroke(s)')", timeout=30_000)
+                "() => document.querySelector('.studio-status').innerText.includes('1 stroke(s)')",
+                timeout=30_000)
             status = status_text(page)
             found = re.search(r"hole (\d+) px .* rows (\d+)-(\d+) · cols (\d+)-(\d+)", status)
             assert found, status

@@ -6,8 +6,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from inpaintlib.tools import notebook_runner as nbr
 from inpaintlib.__main__ import main
+from inpaintlib.tools import notebook_runner as nbr
 
 
 def _notebook(path, *sources: str, params: str = "X = 1") -> None:

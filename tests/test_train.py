@@ -14,8 +14,16 @@ import torch
 from inpaintlib import train as train_mod
 from inpaintlib.files import CorruptFileError, RunLock, RunLockedError
 from inpaintlib.files.lock import HOLDER_NAME
-from inpaintlib.train import (PROFILES, NonFiniteLossError, TrainConfig, Trainer, checkpoint, epoch_batches,
-                              load_checkpoint, resolve_amp)
+from inpaintlib.train import (
+    PROFILES,
+    NonFiniteLossError,
+    TrainConfig,
+    Trainer,
+    checkpoint,
+    epoch_batches,
+    load_checkpoint,
+    resolve_amp,
+)
 
 pytestmark = pytest.mark.usefixtures("committed_masks")
 
@@ -57,7 +65,8 @@ def test_optimizer_switches_to_sgd_for_the_final_epochs(tmp_path):
     assert seen[0] is seen[1] and seen[2] is seen[3]          # one optimizer per phase
     assert [row["optimizer"] for row in result.history] == ["adamw", "adamw", "sgd", "sgd"]
     group = seen[0].param_groups[0]
-    assert (group["lr"], group["betas"], group["eps"], group["weight_decay"]) == (1e-3, (0.9, 0.999), 1e-8, 0.01)
+    assert (group["lr"], group["betas"], group["eps"], group["weight_decay"]) == (1e-3, (0.9, 0.999),
+        1e-8, 0.01)
     group = seen[2].param_groups[0]
     assert (group["lr"], group["momentum"]) == (1e-3, 0.9)
 
@@ -178,10 +187,14 @@ def test_config_errors():
         train_mod.profile_config("cnn", "quick", epoch=3)
 
 
-def test_the_default_output_folder_is_per_model():
-    from inpaintlib.paths import run_dir
-    assert Path(TrainConfig(model="cnn").out) == run_dir("checkpoints", "quick", "cnn")
-    assert Path(TrainConfig(model="lama", preset=None).out) == run_dir("checkpoints", "paper", "lama")
+def test_the_default_output_folder_is_per_model_and_never_a_profiles():
+    from inpaintlib.paths import ADHOC_GROUP, run_dir
+    assert Path(TrainConfig(model="cnn").out) == run_dir("checkpoints", ADHOC_GROUP, "cnn-quick")
+    lama = TrainConfig(model="lama", preset=None)
+    assert Path(lama.out) == run_dir("checkpoints", ADHOC_GROUP, "lama-paper")
+    # an ad-hoc run and the quick profile's run of the same model do not share a folder
+    assert TrainConfig(model="wavemix").out != train_mod.profile_config("wavemix", "quick").out
+    assert ADHOC_GROUP not in train_mod.PROFILES
 
 
 def test_two_process_ddp_on_cpu_keeps_identical_weights(tmp_path):
@@ -225,7 +238,8 @@ def test_profile_config():
     assert (quick.preset, quick.epochs, quick.sgd_epochs) == ("quick", 4, 2)
     assert Path(quick.out) == runs_dir() / "checkpoints" / "quick" / "wavemix"
     paper = train_mod.profile_config("lama", "paper", device="cuda")
-    assert (paper.preset, paper.dataset, paper.epochs, paper.sgd_epochs, paper.batch) == (None, "stl10", 100, 50, 40)
+    assert (paper.preset, paper.dataset, paper.epochs, paper.sgd_epochs, paper.batch) == (None, "stl10",
+        100, 50, 40)
     assert train_mod.profile_config("unet", "quick").preset is None      # no quick preset: paper size
     with pytest.raises(ValueError, match="unknown profile"):
         train_mod.profile_config("cnn", "huge")
@@ -273,11 +287,13 @@ def test_train_flags_reach_the_config(monkeypatch, capsys):
         return SimpleNamespace(best={"epoch": 1, "val_ssim": 0.5})
     monkeypatch.setattr(Trainer, "fit", fake_fit)
     assert main(["train", "--model", "cnn", "--profile", "course", "--seed", "3", "--weight-decay", "0.05",
-                 "--model-cfg", '{"widths": [8, 8, 8, 8, 8]}', "--no-progress", "--channels-last", "off"]) == 0
+                 "--model-cfg", '{"widths": [8, 8, 8, 8, 8]}', "--no-progress", "--channels-last",
+                 "off"]) == 0
     cfg = seen[0]
     course = PROFILES["course"]                                # the profile's settings, not copies
     assert (cfg.model, cfg.preset) == ("cnn", "quick")
-    assert (cfg.epochs, cfg.sgd_epochs, cfg.batch) == (course["epochs"], course["sgd_epochs"], course["batch"])
+    assert (cfg.epochs, cfg.sgd_epochs, cfg.batch) == (course["epochs"], course["sgd_epochs"],
+                                                       course["batch"])
     assert (cfg.seed, cfg.weight_decay, cfg.progress, cfg.channels_last) == (3, 0.05, False, "off")
     assert cfg.model_cfg == {**course["model_cfg"], "widths": [8, 8, 8, 8, 8]}   # adds to the profile's
     assert cfg.augment == course["augment"] == "colour"
@@ -292,7 +308,8 @@ def test_a_second_trainer_is_refused_and_writes_nothing(tmp_path):
     with RunLock(tmp_path / "run"):
         with pytest.raises(RunLockedError, match="in use by another trainer"):
             Trainer(config(tmp_path)).fit()
-    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [".lock"]
+        assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [".lock", ".lock.json"]
+    assert not (tmp_path / "run").exists()       # the holder made the folder and wrote nothing: removed
 
 
 def test_the_trainer_releases_its_lock(tmp_path):
@@ -322,6 +339,7 @@ def test_damaged_checkpoints_are_reported_not_loaded(tmp_path, damage):
 
 def test_a_custom_loss_is_recorded_and_its_run_cannot_be_resumed(tmp_path):
     import dataclasses
+
     from inpaintlib.losses import mse_loss
     cfg = config(tmp_path, epochs=1, sgd_epochs=0)
     Trainer(cfg, loss_fn=mse_loss).fit()

@@ -27,7 +27,8 @@ SOURCES = [tryit.HERE / name for name in tryit.PAGE_FILES] + [tryit.CANVAS]
 def test_the_page_names_no_other_host(path):
     text = path.read_text()
     assert re.findall(r"https?://\S*", text) == []
-    assert re.findall(r"//\w[\w.-]*\.\w+/", text) == []                                # no protocol-relative URL
+    assert re.findall(r"//\w[\w.-]*\.\w+/",
+                      text) == []                                # no protocol-relative URL
     for target in re.findall(r'(?:from|import)\s*\(?\s*"([^"]+)"|(?:src|href)="([^"]+)"', text):
         target = next(t for t in target if t)
         assert target.startswith(("./", "data:")) or re.fullmatch(r"[\w.-]+", target), target   # this folder
@@ -40,7 +41,7 @@ def test_the_page_and_the_studio_draw_with_the_same_code():
     assert imported and {"attachDrawing", "paint"} <= {n.strip() for n in imported.group(1).split(",")}
     assert "pointerdown" not in page_js and "function paint" not in page_js      # no second copy of either
     render = canvas_js.split("function render(", 1)[1]
-    assert "attachDrawing(canvas" in render and "pointerdown" not in render      # the studio's widget uses it too
+    assert "attachDrawing(canvas" in render and "pointerdown" not in render  # the studio's widget uses it too
     assert "canvas.js" not in tryit.PAGE_FILES and not list(tryit.HERE.glob("canvas*"))
     from inpaintlib.studio.widget import MaskCanvas
     assert str(MaskCanvas._esm) == canvas_js                                      # the widget loads that file
@@ -76,7 +77,8 @@ def test_a_failed_build_leaves_the_previous_page(tmp_path, monkeypatch):
     for name in tryit.ORT_FILES:
         (dist / name).write_text("stand-in")
     monkeypatch.setattr(tryit, "npm_install", lambda folder: dist)
-    monkeypatch.setattr(export, "export_onnx", lambda out, **kw: (out.mkdir(), (out / "models.json").write_text("{}")))
+    monkeypatch.setattr(export, "export_onnx", lambda out,
+                        **kw: (out.mkdir(), (out / "models.json").write_text("{}")))
     index = tryit.build_page(tmp_path / "tryit", progress=False)
     page = json.loads((index.parent / "page.json").read_text())
     assert [p["index"] for p in page["photos"]] == list(tryit.PHOTO_INDICES)
@@ -88,4 +90,5 @@ def test_a_failed_build_leaves_the_previous_page(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="export failed"):
         tryit.build_page(tmp_path / "tryit", progress=False)
     assert index.exists() and (index.parent / "page.json").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "tryit"]                 # no half-built folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist",
+                                                          "tryit"]                 # no half-built folder

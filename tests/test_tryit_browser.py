@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import functools
 import threading
-import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from conftest import CHROMIUM, needs_chromium
+
 from inpaintlib import export, pretrained, studio
 from inpaintlib.data import load_dataset
 from inpaintlib.masks import fixed_masks
@@ -64,7 +62,9 @@ def drag(page, points: list[tuple[float, float]]) -> None:
     """Drag the mouse over the drawing canvas through ``points`` in image pixels."""
     box = page.locator("#canvas").bounding_box()
     size = page.evaluate("window.tryit.size")
-    to_screen = lambda x, y: (box["x"] + x * box["width"] / size, box["y"] + y * box["height"] / size)  # noqa: E731
+
+    def to_screen(x, y):
+        return box["x"] + x * box["width"] / size, box["y"] + y * box["height"] / size
     page.mouse.move(*to_screen(*points[0]))
     page.mouse.down()
     for point in points[1:]:
@@ -91,7 +91,8 @@ def test_every_model_fills_the_drawn_hole_as_in_torch(served):
         page.on("request", lambda request: requests.append(request.url))
         try:
             page.goto(f"{served}/tryit/index.html")
-            page.wait_for_function("() => window.tryit && (window.tryit.ready || window.tryit.error)", timeout=60_000)
+            page.wait_for_function("() => window.tryit && (window.tryit.ready || window.tryit.error)",
+                                   timeout=60_000)
             assert page.evaluate("window.tryit.error") is None
             # A stroke with the 8 px brush across the cup, from image pixel (10, 20) to (70, 50).
             drag(page, [(10 + 3 * step, 20 + 1.5 * step) for step in range(21)])
@@ -102,15 +103,19 @@ def test_every_model_fills_the_drawn_hole_as_in_torch(served):
             page.screenshot(path=str(SCREENSHOT))
             # A random mask: the first of the committed thick set, filled at once.
             page.get_by_role("button", name="thick").click()
-            page.wait_for_function("() => window.tryit.filled && window.tryit.filled.ops.length === 0", timeout=60_000)
-            thick = np.array(page.evaluate("Array.from(window.tryit.filled.mask)")).reshape(export.SIZE, export.SIZE)
+            page.wait_for_function("() => window.tryit.filled && window.tryit.filled.ops.length === 0",
+                                   timeout=60_000)
+            thick = np.array(page.evaluate("Array.from(window.tryit.filled.mask)")).reshape(export.SIZE,
+                export.SIZE)
             # A photo of the reader's, 200 x 120: red | green | blue thirds; the page keeps the green centre.
             own = np.zeros((120, 200, 3), np.uint8)
             own[:, :40, 0], own[:, 40:160, 1], own[:, 160:, 2] = 255, 255, 255
+            png = studio.png_bytes(torch.from_numpy(own).permute(2, 0, 1) / 255)
             page.set_input_files("#file", files=[{"name": "mine.png", "mimeType": "image/png",
-                                                  "buffer": studio.png_bytes(torch.from_numpy(own).permute(2, 0, 1) / 255)}])
-            page.wait_for_function("() => window.tryit.photoLabel.startsWith('mine.png') && window.tryit.filled "
-                                   "&& !window.tryit.busy && window.tryit.filled.photo === window.tryit.photo",
+                                                  "buffer": png}])
+            page.wait_for_function("() => window.tryit.photoLabel.startsWith('mine.png') && "
+                                   "window.tryit.filled && !window.tryit.busy "
+                                   "&& window.tryit.filled.photo === window.tryit.photo",
                                    timeout=60_000)
             own_photo = np.array(page.evaluate("Array.from(window.tryit.filled.photo)")).reshape(3, -1)
             own_label = page.inner_text("#photo-note")
@@ -130,7 +135,8 @@ def test_every_model_fills_the_drawn_hole_as_in_torch(served):
     photo = load_dataset("samples", "test", size=size)[tryit.DEFAULT_PHOTO][None]       # (1, 3, 96, 96)
     np.testing.assert_allclose(np.array(state["photo"]).reshape(photo.shape), photo.numpy(), atol=1e-6)
     mask = studio.paint(state["ops"], size)
-    np.testing.assert_array_equal(np.array(state["mask"]).reshape(size, size), mask)   # JS paint == Python paint
+    np.testing.assert_array_equal(np.array(state["mask"]).reshape(size, size),
+                                  mask)   # JS paint == Python paint
     assert 300 < mask.sum() < 1000
     hole = torch.from_numpy(mask).float()[None, None]
     masked = photo * (1 - hole)
@@ -138,7 +144,8 @@ def test_every_model_fills_the_drawn_hole_as_in_torch(served):
     names = [r["name"] for r in state["results"]]
     assert names == [export.PREFILL, *export.REFERENCES]
     for result in state["results"]:
-        model = build(export.PREFILL) if result["name"] == export.PREFILL else pretrained.load(result["name"], root=REPO_DATA)
+        model = (build(export.PREFILL) if result["name"] == export.PREFILL
+                 else pretrained.load(result["name"], root=REPO_DATA))
         factor = size // result["size"]
         with torch.no_grad():
             expected = model(F.avg_pool2d(masked, factor), F.max_pool2d(hole, factor))

@@ -67,7 +67,8 @@ def test_label_points_moves_labels_that_would_overlap():
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(3, 3))
     ax.scatter([0, 0.001, 1], [0, 0, 1])
-    ax.set_xlim(-1, 2); ax.set_ylim(-1, 2)
+    ax.set_xlim(-1, 2)
+    ax.set_ylim(-1, 2)
     offsets = viz.label_points(ax, [0, 0.001, 1], [0, 0, 1], ["t3-5", "t3-6", "far"])
     assert offsets[0] == viz.LABEL_OFFSETS[0] and offsets[1] != offsets[0]   # the twin label moved
     assert offsets[2] == viz.LABEL_OFFSETS[0]                               # a lone label stays put

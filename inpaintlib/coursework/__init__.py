@@ -32,21 +32,33 @@ calls code that does its work scores 0, and a notebook that changes code it did 
 grades a whole class (a process and a time limit per notebook, CSV, feedback, written answers);
 :mod:`~inpaintlib.coursework.release` writes what students receive.
 
-:func:`run_cells` and :func:`run_tests` do the same in this Python process, without a kernel:
-the fast path ``tests/test_coursework.py`` uses to grade many deliberately wrong answers.
+The tests grade many deliberately wrong answers in their own process without a kernel
+(``tests/grading_in_process.py``: test code, not part of this package).
 """
 
 
+from .assign import AssignmentCheckError, Built, build
 from .assignments import ASSIGNMENTS_DIR, Question, names, questions, resolve
-from .checks import (LIBRARY_CODE, OWN_CODE, check_close, check_coverage, check_masks, check_own_code,
-                     check_weights_close, coverage_summary, defined, library_uses, load_weights_file, unpack,
-                     with_helpers)
-from .grading import (AssignmentCheckError, Built, Grades, QuestionGrade, apply_rules, autograder_zip, build,
-                      default_output, grade, grade_many, kernel_environment)
-from .in_process import run_cells, run_tests
+from .checks import (
+                     LIBRARY_CODE,
+                     OWN_CODE,
+                     check_close,
+                     check_coverage,
+                     check_masks,
+                     check_own_code,
+                     check_weights_close,
+                     coverage_summary,
+                     defined,
+                     library_uses,
+                     load_weights_file,
+                     unpack,
+                     with_helpers,
+)
+from .grading import Grades, QuestionGrade, apply_rules, autograder_zip, grade, grade_many, kernel_environment
 
-__all__ = ["ASSIGNMENTS_DIR", "LIBRARY_CODE", "OWN_CODE", "AssignmentCheckError", "apply_rules", "Built", "Grades", "Question", "QuestionGrade", "autograder_zip",
-           "build", "check_close", "check_coverage", "check_masks", "check_own_code", "check_weights_close",
-           "coverage_summary", "default_output", "defined", "grade", "grade_many", "kernel_environment",
-           "library_uses", "load_weights_file", "names", "questions", "resolve", "run_cells", "run_tests", "unpack",
-           "with_helpers"]
+__all__ = ["ASSIGNMENTS_DIR", "LIBRARY_CODE", "OWN_CODE", "AssignmentCheckError", "Built", "Grades",
+           "Question", "QuestionGrade", "apply_rules", "autograder_zip", "build", "check_close",
+           "check_coverage", "check_masks", "check_own_code", "check_weights_close", "coverage_summary",
+           "defined", "grade",
+           "grade_many", "kernel_environment", "library_uses", "load_weights_file", "names", "questions",
+           "resolve", "unpack", "with_helpers"]

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from ..paths import NOTEBOOKS_DIR
 
-
 #: Where the assignment sources live.
 ASSIGNMENTS_DIR = NOTEBOOKS_DIR / "assignments"
 

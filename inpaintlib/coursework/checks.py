@@ -96,7 +96,8 @@ def check_weights_close(what: str, mine, reference, atol: float, hint: str = "",
     by how much, and (``mistakes``: explanation -> the weights a known mistake gives) why."""
     got, ref = _float_tensors(mine), _float_tensors(reference)
     if set(got) != set(ref):
-        raise AssertionError(f"{what}: the models have different parameters ({sorted(set(got) ^ set(ref))[:4]} ...)")
+        raise AssertionError(f"{what}: the models have different parameters "
+                             f"({sorted(set(got) ^ set(ref))[:4]} ...)")
 
     def all_close(other: dict) -> bool:
         return all(_close(_as_array(got[k], k), other[k], atol) for k in ref)
@@ -137,7 +138,8 @@ def load_weights_file(path: str | os.PathLike, how: str) -> dict:
         state = torch.load(path, weights_only=True, map_location="cpu")
     except Exception as err:  # noqa: BLE001 (pickled modules, truncated files, ...)
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise AssertionError(f"{path.name} cannot be loaded with torch.load(..., weights_only=True) ({first[:120]}): "
+        raise AssertionError(f"{path.name} cannot be loaded with torch.load(..., weights_only=True) "
+                             f"({first[:120]}): "
                              f"{how}") from None
     if not isinstance(state, dict):
         raise AssertionError(f"{path.name} holds a {type(state).__name__}, expected a state dict: {how}")
@@ -179,7 +181,8 @@ def coverage_summary(masks) -> dict[str, float]:
 
 
 def _summary_text(s: Mapping[str, float]) -> str:
-    return f"{s['mean']:.3f} on average (10/50/90 % quantiles {s['q10']:.3f} / {s['q50']:.3f} / {s['q90']:.3f})"
+    return (f"{s['mean']:.3f} on average (10/50/90 % quantiles {s['q10']:.3f} / {s['q50']:.3f} / "
+            f"{s['q90']:.3f})")
 
 
 def _summary_distance(a: Mapping[str, float], b: Mapping[str, float], atol_mean: float,

@@ -42,9 +42,36 @@ class ClassRow:
     notebook: Path
     grades: Grades | None = None
     error: str = ""
+    #: the name the CSV, the feedback file and the answers page give it (:func:`row_labels`)
+    label: str = ""
+
+    def __post_init__(self):
+        self.label = self.label or self.notebook.name
+
+    @property
+    def why_zero(self) -> str:
+        """Why the notebook has no points: the error that stopped its grading, or the
+        grading rule that refused it (tampering); "" for a graded notebook."""
+        return self.error or (self.grades.refused if self.grades else "")
 
 
-def grade_class(assignment: str, notebooks: Iterable[str | os.PathLike], csv_path: str | os.PathLike | None = None,
+def row_labels(notebooks: Iterable[str | os.PathLike]) -> list[str]:
+    """Each notebook's name in the class's results: its file name, with as many of its
+    folders as it takes to tell it apart from the others (``alice/A1_haar_dwt.ipynb`` and
+    ``bob/A1_haar_dwt.ipynb`` when every student submits the same file name)."""
+    parts = [Path(nb).absolute().parts for nb in notebooks]
+    depth = [1] * len(parts)
+    while True:
+        labels = ["/".join(p[-d:]) for p, d in zip(parts, depth)]
+        clash = [i for i, label in enumerate(labels) if labels.count(label) > 1 and depth[i] < len(parts[i])]
+        if not clash:
+            return labels
+        for i in clash:
+            depth[i] += 1
+
+
+def grade_class(assignment: str, notebooks: Iterable[str | os.PathLike],
+                csv_path: str | os.PathLike | None = None,
                 feedback_dir: str | os.PathLike | None = None, answers_html: str | os.PathLike | None = None,
                 timeout: float = DEFAULT_TIMEOUT, threads: int = 1, out: str | os.PathLike | None = None,
                 progress: bool = True) -> list[ClassRow]:
@@ -62,18 +89,20 @@ def grade_class(assignment: str, notebooks: Iterable[str | os.PathLike], csv_pat
     zip_path = autograder_zip(name, out)
     qs = questions(name)
     rows: list[ClassRow] = []
-    for path in map(Path, notebooks):
+    notebooks = [Path(nb) for nb in notebooks]
+    for path, label in zip(notebooks, row_labels(notebooks)):
         row = _grade_isolated(path, zip_path, timeout, threads)
+        row.label = label
         rows.append(row)
         if progress:
-            print(f"{path.name}: " + (f"{row.grades.total:g} / {row.grades.possible:g}" if row.grades
-                                     else f"ERROR {row.error}"), flush=True)
+            print(f"{label}: " + (f"{row.grades.total:g} / {row.grades.possible:g}" if row.grades
+                                  else f"ERROR {row.error}"), flush=True)
         if csv_path:
             write_csv(csv_path, rows, qs)
         if feedback_dir:
             write_feedback(Path(feedback_dir), row, name)
     if answers_html:
-        write_answers(answers_html, name, [r.notebook for r in rows])
+        write_answers(answers_html, name, [r.notebook for r in rows], [r.label for r in rows])
     return rows
 
 
@@ -89,7 +118,8 @@ def _grade_isolated(notebook: Path, zip_path: Path, timeout: float, threads: int
 def _run_worker(notebook: Path, zip_path: Path, result: Path, timeout: float, threads: int) -> ClassRow:
     cmd = [sys.executable, "-m", "inpaintlib.coursework.classroom", str(notebook.resolve()), str(zip_path),
            str(result), str(threads)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
         _, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -100,8 +130,9 @@ def _run_worker(notebook: Path, zip_path: Path, result: Path, timeout: float, th
     if proc.returncode != 0 or data is None:
         last = [line for line in stderr.strip().splitlines() if line.strip()]
         return ClassRow(notebook, error=(last[-1] if last else f"grader exited with {proc.returncode}")[:300])
-    graded = {q: QuestionGrade(g["score"], g["possible"], g["failures"]) for q, g in data.items()}
-    return ClassRow(notebook, Grades(graded))
+    graded = {q: QuestionGrade(g["score"], g["possible"], g["failures"])
+              for q, g in data["questions"].items()}
+    return ClassRow(notebook, Grades(graded, refused=data["refused"]))
 
 
 def _worker(notebook: str, zip_path: str, result: str, threads: str) -> int:
@@ -110,9 +141,12 @@ def _worker(notebook: str, zip_path: str, result: str, threads: str) -> int:
     try:
         grades = grade(notebook, zip_path, threads=int(threads))
     except Exception as err:  # noqa: BLE001 (any failure is this notebook's error row)
-        print(f"cannot grade {Path(notebook).name}: {type(err).__name__}: {str(err).strip()[:200]}", file=sys.stderr)
+        print(f"cannot grade {Path(notebook).name}: {type(err).__name__}: {str(err).strip()[:200]}",
+              file=sys.stderr)
         return 1
-    data = {q: {"score": g.score, "possible": g.possible, "failures": g.failures} for q, g in grades.questions.items()}
+    data = {"refused": grades.refused,
+            "questions": {q: {"score": g.score, "possible": g.possible, "failures": g.failures}
+                          for q, g in grades.questions.items()}}
     atomic_write(result, lambda fh: fh.write(json.dumps(data).encode()))
     return 0
 
@@ -124,10 +158,11 @@ def write_csv(path: str | os.PathLike, rows: list[ClassRow], qs) -> Path:
     writer = csv.DictWriter(buffer, fieldnames=columns)
     writer.writeheader()
     possible = sum(q.points for q in qs)
-    writer.writerow({"notebook": "possible", **{q.name: f"{q.points:g}" for q in qs}, "total": f"{possible:g}",
+    writer.writerow({"notebook": "possible", **{q.name: f"{q.points:g}" for q in qs},
+                     "total": f"{possible:g}",
                      "possible": f"{possible:g}"})
     for row in rows:
-        line = {"notebook": row.notebook.name, "possible": f"{possible:g}", "error": row.error}
+        line = {"notebook": row.label, "possible": f"{possible:g}", "error": row.why_zero}
         if row.grades:
             line.update({q: f"{g.score:g}" for q, g in row.grades.questions.items() if q in columns})
             line["total"] = f"{row.grades.total:g}"   # auto-graded points; add the hand-graded columns
@@ -142,14 +177,16 @@ def student_message(failure: str) -> str:
     for line in reversed(lines):
         match = re.match(r"\s*(\w+(Error|Exception))\s*:\s*(.*)", line)
         if match:
-            return match.group(3) if match.group(1) == "AssertionError" else f"{match.group(1)}: {match.group(3)}"
+            kind, text = match.group(1), match.group(3)
+            return text if kind == "AssertionError" else f"{kind}: {text}"
     return lines[-1] if lines else "failed"
 
 
 def write_feedback(folder: Path, row: ClassRow, assignment: str) -> Path:
-    """``folder/<notebook stem>.txt``: the points per question and why a test failed."""
-    folder.mkdir(parents=True, exist_ok=True)
-    lines = [f"{assignment}: {row.notebook.name}", ""]
+    """``folder/<label>.txt`` (the notebook's :attr:`ClassRow.label`, ``.ipynb`` replaced, so
+    ``alice/A1_haar_dwt.txt`` when file names repeat): the points per question and why a test
+    failed."""
+    lines = [f"{assignment}: {row.label}", ""]
     if row.grades is None:
         lines.append(f"not graded: {row.error}. Restart the kernel, run every cell, save, and submit again.")
     else:
@@ -159,7 +196,9 @@ def write_feedback(folder: Path, row: ClassRow, assignment: str) -> Path:
         lines += ["", f"auto-graded total: {row.grades.total:g} / {row.grades.possible:g} "
                       "(written answers are graded by hand)"]
     text = "\n".join(lines) + "\n"
-    return atomic_write(folder / f"{row.notebook.stem}.txt", lambda fh: fh.write(text.encode()))
+    path = folder / Path(row.label).with_suffix(".txt")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write(path, lambda fh: fh.write(text.encode()))
 
 
 def written_answers(notebook: str | os.PathLike) -> list[tuple[str, str]]:
@@ -176,23 +215,28 @@ def written_answers(notebook: str | os.PathLike) -> list[tuple[str, str]]:
             text = text.split("<!-- END QUESTION -->", 1)[1]
         if "<!-- BEGIN QUESTION -->" in text:
             body = text.split("<!-- BEGIN QUESTION -->", 1)[1]
-            heading = next((line.lstrip("# ").strip() for line in body.splitlines() if line.strip()), "question")
+            heading = next((line.lstrip("# ").strip() for line in body.splitlines() if line.strip()),
+                           "question")
             answer, inside = [], True
         elif inside:
             answer.append(text)
     return found
 
 
-def write_answers(path: str | os.PathLike, assignment: str, notebooks: Iterable[Path]) -> Path:
-    """One HTML page with every notebook's written answers, question by question."""
+def write_answers(path: str | os.PathLike, assignment: str, notebooks: Iterable[Path],
+                  labels: Iterable[str] | None = None) -> Path:
+    """One HTML page with every notebook's written answers, question by question, each under
+    its label (default :func:`row_labels`)."""
+    notebooks = list(notebooks)
+    labels = list(labels) if labels is not None else row_labels(notebooks)
     by_question: dict[str, list[tuple[str, str]]] = {}
-    for nb in notebooks:
+    for nb, label in zip(notebooks, labels):
         try:
             answers = written_answers(nb)
         except Exception as err:  # noqa: BLE001 (an unreadable notebook is listed, not fatal)
             answers = [("(unreadable notebook)", f"{type(err).__name__}: {err}")]
         for heading, text in answers:
-            by_question.setdefault(heading, []).append((Path(nb).name, text))
+            by_question.setdefault(heading, []).append((label, text))
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(assignment)}: written "
              "answers</title><style>body{font-family:sans-serif;max-width:60em;margin:auto}"
              "pre{white-space:pre-wrap;background:#f6f6f6;padding:.6em}</style></head><body>",

@@ -1,29 +1,23 @@
-"""Building and grading with otter-grader, without Docker: ``otter assign`` on each source,
-then the solution graded by its own autograder; one submission graded as ``otter run`` does."""
+"""Grading with otter-grader, without Docker: one submission graded as ``otter run`` does, the
+course's two grading rules on top (:func:`apply_rules`); building is :mod:`.assign`."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..paths import runs_dir
+from ..paths import output_dir
 from ..runtime import environ
-from .assignments import ASSIGNMENTS_DIR, questions, resolve
 from .checks import OWN_CODE
 from .integrity import tampering
 
 
-class AssignmentCheckError(RuntimeError):
-    """The solution notebook of an assignment does not score full marks with its own
-    autograder (a broken solution or test); the message lists the failed tests."""
-
-
-def kernel_environment(threads: int = 1, env: Mapping[str, str] | None = None) -> contextlib.AbstractContextManager:
+def kernel_environment(threads: int = 1,
+                       env: Mapping[str, str] | None = None) -> contextlib.AbstractContextManager:
     """Environment variables for the notebook kernels that otter starts, restored afterwards:
     ``threads`` CPU threads (``OMP_NUM_THREADS``; the notebooks pass it to
     ``torch.set_num_threads``), no progress bars, this Python's ``bin/`` first on ``PATH``
@@ -57,6 +51,8 @@ class Grades:
     :class:`QuestionGrade` (manual questions are graded by hand and are not in it)."""
 
     questions: dict[str, QuestionGrade]
+    #: why the whole notebook scored 0 (a grading rule refused it), "" otherwise
+    refused: str = ""
 
     @property
     def total(self) -> float:
@@ -92,18 +88,19 @@ def apply_rules(grades: Grades, tampered: list[str] | None = None) -> Grades:
     * a notebook that changes code it did not write (``tampered``: the statements
       :func:`~inpaintlib.coursework.integrity.tampering` found) scores 0 on every question.
     """
-    graded = {}
+    graded, reason = {}, ""
+    if tampered:
+        reason = ("grading refused: this notebook changes code it did not write ("
+                  + "; ".join(tampered[:3]) + (" ..." if len(tampered) > 3 else "")
+                  + "); remove those lines and submit again")
     for name, q in grades.questions.items():
         if tampered:
-            reason = ("grading refused: this notebook changes code it did not write ("
-                      + "; ".join(tampered[:3]) + (" ..." if len(tampered) > 3 else "")
-                      + "); remove those lines and submit again")
             graded[name] = QuestionGrade(0.0, q.possible, [reason])
         elif any(OWN_CODE in f for f in q.failures):
             graded[name] = QuestionGrade(0.0, q.possible, q.failures)
         else:
             graded[name] = q
-    return Grades(graded)
+    return Grades(graded, refused=reason)
 
 
 def grades_from(test_files: Iterable) -> Grades:
@@ -119,42 +116,10 @@ def grades_from(test_files: Iterable) -> Grades:
     return Grades(dict(sorted(graded.items())))
 
 
-@dataclass(frozen=True)
-class Built:
-    """The output of :func:`build` for one assignment: its folder, the three files that
-    matter (student notebook, solution notebook, autograder zip) and, if the build checked
-    it, the grades of the solution notebook."""
-
-    name: str
-    folder: Path
-    solution_grades: Grades | None = None
-
-    @property
-    def student(self) -> Path:
-        return self.folder / "student" / f"{self.name}.ipynb"
-
-    @property
-    def solution(self) -> Path:
-        return self.folder / "autograder" / f"{self.name}.ipynb"
-
-    @property
-    def autograder_zip(self) -> Path:
-        return autograder_zip(self.name, self.folder.parent)
-
-    def files(self) -> list[Path]:
-        """Every file the build wrote, sorted."""
-        return sorted(p for p in self.folder.rglob("*") if p.is_file())
-
-
-def default_output() -> Path:
-    """Where :func:`build` writes by default: ``runs/assignments/`` (``$INPAINT_RUNS``)."""
-    return runs_dir() / "assignments"
-
-
 def autograder_zip(name: str, out: str | os.PathLike | None = None) -> Path:
-    """The autograder zip of assignment ``name`` built into ``out`` (default
-    :func:`default_output`); ``FileNotFoundError`` naming the build command if there is none."""
-    folder = Path(out or default_output()) / name / "autograder"
+    """The autograder zip of assignment ``name`` built into ``out`` (default ``runs/assignments/``);
+    ``FileNotFoundError`` naming the build command if there is none."""
+    folder = Path(out or output_dir("assignments")) / name / "autograder"
     found = sorted(folder.glob(f"{name}-autograder_*.zip"))
     if not found:
         raise FileNotFoundError(f"no autograder zip in {folder}; build it with: make assignments "
@@ -162,67 +127,12 @@ def autograder_zip(name: str, out: str | os.PathLike | None = None) -> Path:
     return found[-1]
 
 
-def _build_one(name: str, out: Path, check: bool, threads: int, env: Mapping[str, str] | None,
-               sources: Path) -> Built:
-    """``otter assign`` for one source, then (``check``) grade its solution notebook."""
-    from otter.assign import main as otter_assign
-    folder = out / name
-    shutil.rmtree(folder, ignore_errors=True)          # a stale zip of an earlier build would linger
-    with kernel_environment(threads, env):
-        # no_run_tests: otter's own check is done below, stricter (every question must be graded)
-        otter_assign(str(sources / f"{name}.ipynb"), str(folder), no_pdfs=True, no_run_tests=True)
-    built = Built(name, folder)
-    if not check:
-        return built
-    grades = grade(built.solution, built.autograder_zip, threads, env)
-    auto = [q.name for q in questions(name, sources) if not q.manual]
-    problems = [f"{q}: no tests ran" for q in auto if q not in grades.questions]
-    problems += [f"{q}: {g.score:g} / {g.possible:g}\n" + "\n".join(g.failures)
-                 for q, g in grades.questions.items() if not g.full]
-    if problems:
-        raise AssignmentCheckError(f"the solution notebook of {name} does not score full marks with its "
-                                   f"autograder ({built.solution}):\n" + "\n".join(problems))
-    return Built(name, folder, grades)
-
-
-def _pool(jobs: int):
+def process_pool(jobs: int):
     """A process pool for otter runs (otter changes the working directory, so threads
     cannot share a process)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
-
-
-def build(selection: Iterable[str] | None = None, out: str | os.PathLike | None = None, check: bool = True,
-          threads: int = 1, env: Mapping[str, str] | None = None, jobs: int = 1,
-          progress: bool = True, folder: str | os.PathLike | None = None) -> dict[str, Built]:
-    """Run ``otter assign`` on the sources ``selection`` (None: all; short names like ``"A1"``
-    work) and write ``out/<name>/student/`` and ``out/<name>/autograder/`` (zip included),
-    replacing what an earlier build left there. ``out`` defaults to ``runs/assignments/``.
-
-    With ``check`` the solution notebook is then graded with its autograder (in a fresh
-    kernel, as ``otter run`` does) and any auto-graded question below full marks, or
-    without a test that ran, raises :class:`AssignmentCheckError` listing the failures.
-    ``jobs`` assignments are built at once, each in its own process. ``threads`` and ``env``:
-    see :func:`kernel_environment`. ``folder``: where the sources are (default
-    :data:`ASSIGNMENTS_DIR`). Returns ``{name: Built}`` in the order of the sources.
-    """
-    out = Path(out or default_output()).resolve()
-    sources = Path(folder or ASSIGNMENTS_DIR).resolve()
-    chosen = resolve(selection, sources)
-    if progress:
-        print(f"otter assign {', '.join(chosen)} -> {out}" + (" (and grading the solutions)" if check else ""),
-              flush=True)
-    if jobs <= 1 or len(chosen) == 1:
-        built = {}
-        for name in chosen:
-            built[name] = _build_one(name, out, check, threads, env, sources)
-            if progress:
-                print(f"  {name}: done", flush=True)
-        return built
-    with _pool(min(jobs, len(chosen))) as pool:
-        futures = {name: pool.submit(_build_one, name, out, check, threads, env, sources) for name in chosen}
-        return {name: future.result() for name, future in futures.items()}
 
 
 def grade(notebook: str | os.PathLike, autograder: str | os.PathLike, threads: int = 1,
@@ -249,6 +159,6 @@ def grade_many(submissions: Iterable[tuple[str | os.PathLike, str | os.PathLike]
     submissions = [(str(nb), str(zp)) for nb, zp in submissions]
     if jobs <= 1 or len(submissions) <= 1:
         return [grade(nb, zp, threads, env) for nb, zp in submissions]
-    with _pool(min(jobs, len(submissions))) as pool:
+    with process_pool(min(jobs, len(submissions))) as pool:
         futures = [pool.submit(grade, nb, zp, threads, env) for nb, zp in submissions]
         return [f.result() for f in futures]

@@ -70,7 +70,8 @@ def scan_source(source: str) -> list[tuple[int, str]]:
             for t in (target.elts if isinstance(target, ast.Tuple) else [target]):
                 root = _root_name(t)
                 if isinstance(t, (ast.Attribute, ast.Subscript)) and root in modules:
-                    found.append((node.lineno, f"changes `{ast.unparse(t)}`, part of the imported module {root}"))
+                    found.append((node.lineno, f"changes `{ast.unparse(t)}`, part of the imported module "
+                                               f"{root}"))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
             found.append((node.lineno, f"calls {node.func.id}()"))
         if isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:

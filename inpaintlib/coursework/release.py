@@ -27,7 +27,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..paths import REPO_ROOT, runs_dir
+from ..paths import REPO_ROOT, output_dir
 from .assignments import names, questions
 
 #: Tracked paths (prefixes) that never reach students.
@@ -36,17 +36,13 @@ PRIVATE = ("notebooks/assignments/", "tests/", ".ci/")
 SHARED = ("tests/nbval_sanitize.cfg",)       # `make test` in the release checks the tutorials with nbval
 
 
-def default_output() -> Path:
-    """``runs/student-release/`` (``$INPAINT_RUNS``)."""
-    return runs_dir() / "student-release"
-
-
 def tracked_files(repo: Path = REPO_ROOT) -> list[str]:
     """The files git tracks in ``repo`` (paths relative to it)."""
     try:
         listing = subprocess.run(["git", "ls-files", "-z"], cwd=repo, check=True, capture_output=True).stdout
     except (OSError, subprocess.CalledProcessError) as err:
-        raise RuntimeError(f"the student release is built from the files git tracks, and `git ls-files` failed "
+        raise RuntimeError(f"the student release is built from the files git tracks, and `git ls-files` "
+                           f"failed "
                            f"in {repo} ({err}); build it from a git checkout of the course") from None
     return sorted(p for p in listing.decode().split("\0") if p)
 
@@ -57,10 +53,10 @@ def released(path: str) -> bool:
 
 
 def student_release(out: str | os.PathLike | None = None, progress: bool = True) -> Path:
-    """Write the student release to ``out`` (default :func:`default_output`), replacing an
+    """Write the student release to ``out`` (default ``runs/student-release/``), replacing an
     earlier one, and return it."""
-    from .grading import build
-    out = Path(out or default_output()).resolve()
+    from .assign import build
+    out = Path(out or output_dir("student-release")).resolve()
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out} is a file, not a folder: give --out a folder (it is created if missing)")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -78,7 +74,8 @@ def student_release(out: str | os.PathLike | None = None, progress: bool = True)
                 shutil.copytree(b.student.parent, folder, dirs_exist_ok=True)
         (staging / "notebooks" / "assignments" / "README.md").write_text(student_guide())
         makefile = staging / "Makefile"
-        makefile.write_text(_without_target(_without_target(makefile.read_text(), "assignments"), "student-release"))
+        makefile.write_text(_without_target(_without_target(makefile.read_text(), "assignments"),
+                                            "student-release"))
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)

@@ -20,10 +20,16 @@ from pathlib import Path
 from ..paths import data_root
 from . import cifar10, stl10
 from .augment import AUGMENTS, ColourAugmented, augmented
-from .datasets import (SPLITS, ImageArrayDataset, MaskedImages, first, fraction_counts, load_dataset,
-                       split_indices)
-from .download import (ChecksumError, DatasetNotFoundError, DownloadError, HTTPClientError,
-                       UnsafeArchiveError)
+from .datasets import (
+    SPLITS,
+    ImageArrayDataset,
+    MaskedImages,
+    first,
+    fraction_counts,
+    load_dataset,
+    split_indices,
+)
+from .download import ChecksumError, DatasetNotFoundError, DownloadError, HTTPClientError, UnsafeArchiveError
 from .samples import SampleCrops
 from .stl10 import read_stl10_bin
 
@@ -40,6 +46,7 @@ def download(name: str, root: str | os.PathLike | None = None, progress: bool = 
     return DOWNLOADERS[name](folder, progress=progress)
 
 
-__all__ = ["AUGMENTS", "ColourAugmented", "augmented", "SPLITS", "ChecksumError", "DatasetNotFoundError", "DownloadError", "HTTPClientError", "first",
+__all__ = ["AUGMENTS", "ColourAugmented", "augmented", "SPLITS", "ChecksumError", "DatasetNotFoundError",
+           "DownloadError", "HTTPClientError", "first",
            "ImageArrayDataset", "MaskedImages", "SampleCrops", "UnsafeArchiveError", "download",
            "fraction_counts", "load_dataset", "read_stl10_bin", "split_indices"]

@@ -107,8 +107,8 @@ def load_dataset(name: str, split: str, size: int | None = 96,
 
     ``size=None`` keeps the stored resolution. ``root`` defaults to ``$INPAINT_DATA`` or
     ``data/`` (STL-10: ``$INPAINT_STL10`` first, which may hold a stand-in:
-    :func:`inpaintlib.data.stl10.write_standin`). A dataset that is not downloaded raises ``DatasetNotFoundError`` with the
-    command that downloads it.
+    :func:`inpaintlib.data.stl10.write_standin`). A dataset that is not downloaded raises
+    ``DatasetNotFoundError`` with the command that downloads it.
     """
     _check_split(split)
     if size is not None:

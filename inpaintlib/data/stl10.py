@@ -98,7 +98,8 @@ def standin_count(root: Path) -> int | None:
                            "inpaintlib.data.stl10.write_standin", f"no image count ({err})") from None
     if not isinstance(count, int) or count < 10:
         raise corrupt_file(note, "an STL-10 stand-in note", "write the stand-in again with "
-                           "inpaintlib.data.stl10.write_standin", f"count {count!r} is not a whole number >= 10")
+                           "inpaintlib.data.stl10.write_standin", f"count {count!r} is not a whole "
+                                                                  f"number >= 10")
     return count
 
 

@@ -137,7 +137,8 @@ class TrainingStream:
         gy = (y + centres) / h * 2 - 1                                    # align_corners=False coordinates
         gx = (x + centres) / w * 2 - 1
         grid = torch.stack(torch.meshgrid(gy, gx, indexing="ij")[::-1], dim=-1)[None]
-        out = F.grid_sample(img[None].float(), grid, mode="bilinear", padding_mode="border", align_corners=False)
+        out = F.grid_sample(img[None].float(), grid, mode="bilinear", padding_mode="border",
+                            align_corners=False)
         return (out[0] / 255.0).clamp(0.0, 1.0)
 
     def colour(self, batch: Tensor, gen: torch.Generator) -> Tensor:

@@ -46,12 +46,15 @@ def read_holder(folder: str | os.PathLike) -> dict | None:
 class RunLock:
     """The lock of run folder ``folder`` (created if missing): :meth:`acquire` /
     :meth:`release`, or use it as a context manager. Not re-entrant: a second
-    :class:`RunLock` on the same folder is refused even in the same process."""
+    :class:`RunLock` on the same folder is refused even in the same process. A folder the
+    lock created and nothing else wrote to is removed again on release, so a run refused
+    before its first file (a missing dataset, say) leaves nothing behind."""
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
         self.path = self.folder / LOCK_NAME
         self._lock = FileLock(self.path, timeout=0, thread_local=False)
+        self._created: list[Path] = []      # the folders acquire() made, innermost first
 
     @property
     def held(self) -> bool:
@@ -59,6 +62,7 @@ class RunLock:
 
     def acquire(self) -> RunLock:
         """Take the lock now or raise :class:`RunLockedError` (it never waits)."""
+        self._created = [p for p in (self.folder, *self.folder.parents) if not p.exists()]
         self.folder.mkdir(parents=True, exist_ok=True)
         try:
             self._lock.acquire()
@@ -74,6 +78,13 @@ class RunLock:
         if self.held:
             (self.folder / HOLDER_NAME).unlink(missing_ok=True)
             self._lock.release()
+            if self._created and [p.name for p in self.folder.iterdir()] == [LOCK_NAME]:
+                self.path.unlink(missing_ok=True)
+                for folder in self._created:         # nothing was written: leave no trace
+                    try:
+                        folder.rmdir()
+                    except OSError:                  # not empty (another run's folder): keep it
+                        break
 
     def __enter__(self) -> RunLock:
         return self.acquire()

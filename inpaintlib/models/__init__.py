@@ -12,14 +12,14 @@ preset, and add one line here.
 
 | name | class (file) | what |
 |---|---|---|
-| ``wavemix`` | ``WaveMixInpainting`` (wavemix.py) | WaveMix inpainting (paper 1, Figure 1); presets ``paper``, ``t2-1``.., ``t3-1``.. |
+| ``wavemix`` | ``WaveMixInpainting`` (wavemix.py) | paper 1 (Figure 1); presets ``t2-1``.., ``t3-1``.. |
 | ``cnn`` | ``UNetCNN`` (cnn.py) | paper 1's custom CNN baseline, 5 down + 5 up (12.4M) |
 | ``lama`` | ``LamaFourier`` (lama.py) | LaMa's FFC generator, lama-fourier (27,048,835) |
 | ``unet`` | ``UNet`` (unet.py) | paper 2's U-Net (741,763 with additive skips) |
 | ``convmixer_unet`` | ``UNet`` (unet.py) | paper 2's U-Net + ConvMixer at the bottleneck (892,547) |
-| ``telea``, ``navier_stokes`` | ``ClassicalInpainting`` (classical.py) | OpenCV's classical inpainting, 0 parameters |
-| ``mean_fill`` | ``MeanColourFill`` (classical.py) | each hole filled with the image's mean known colour, 0 parameters |
-| ``push_pull`` | ``PushPullFill`` (classical.py) | each hole filled with a pyramid average of its surroundings (fill.py), 0 parameters |
+| ``telea``, ``navier_stokes`` | ``ClassicalInpainting`` (classical.py) | OpenCV's classical inpainting |
+| ``mean_fill`` | ``MeanColourFill`` (classical.py) | each hole filled with the image's mean known colour |
+| ``push_pull`` | ``PushPullFill`` (classical.py) | a pyramid average of each hole's surroundings (fill.py) |
 
 The contract every model follows is in :mod:`.base`. ``build(name)`` without a preset
 gives the paper's configuration; ``preset=`` picks a named one (``PRESETS[name]``) and
@@ -32,10 +32,12 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass, field
 
+from torch import nn
+
 from .base import InpaintingModel, check_inputs, composite
 from .classical import BiharmonicFill, ClassicalInpainting, MeanColourFill, PushPullFill
-from .fill import FILLS
 from .cnn import CNN_PRESETS, UNetCNN
+from .fill import FILLS
 from .lama import LAMA_MODEL_PRESETS, LamaFourier
 from .unet import UNET_PRESETS, UNet
 from .wavemix import WAVEMIX_PRESETS, WaveMixInpainting
@@ -73,6 +75,15 @@ COMMON_SETTINGS = ("fill",)
 
 #: name -> {preset name -> settings}
 PRESETS: dict[str, dict[str, dict]] = {name: entry.presets for name, entry in MODELS.items()}
+
+
+def is_classical(model: str | nn.Module) -> bool:
+    """Whether ``model`` (a name of :func:`names`, or a built model) is a classical fill: no
+    weights, nothing to train (:data:`CLASSICAL`). The one answer the trainer, the benchmarks,
+    the studio and the command line use."""
+    if isinstance(model, str):
+        return model in CLASSICAL
+    return next(model.parameters(), None) is None
 
 
 def names() -> list[str]:
@@ -139,6 +150,10 @@ def build(name: str, preset: str | None = None, **cfg) -> InpaintingModel:
     return model
 
 
-__all__ = ["CLASSICAL", "InpaintingModel", "MODELS", "ModelEntry", "PRESETS", "build", "check_inputs", "check_setting_types", "composite", "names",
-           "settings_of", "ClassicalInpainting", "FILLS", "LamaFourier", "MeanColourFill", "PushPullFill", "UNet", "UNetCNN",
+__all__ = ["CLASSICAL", "InpaintingModel", "MODELS", "ModelEntry", "PRESETS", "build", "check_inputs",
+           "is_classical",
+           "check_setting_types", "composite", "names",
+           "settings_of", "BiharmonicFill", "ClassicalInpainting",
+           "FILLS", "LamaFourier", "MeanColourFill", "PushPullFill",
+           "UNet", "UNetCNN",
            "WaveMixInpainting"]

@@ -52,6 +52,9 @@ def check_inputs(masked: Tensor, mask: Tensor, multiple: int = 1, model: str = "
     if mask.device != masked.device:
         raise ValueError(f"{model}: mask is on {mask.device}, image on {masked.device}; move both "
                          "to the model's device")
+    if masked.device.type == "meta":
+        raise ValueError(f"{model}: the tensors are on the meta device (shapes without values); create "
+                         "them on the model's device (cpu, cuda or mps), e.g. torch.rand(..., device='cpu')")
     if mask.shape[0] != masked.shape[0] or mask.shape[-2:] != masked.shape[-2:]:
         raise ValueError(f"{model}: mask {tuple(mask.shape)} does not match image "
                          f"{tuple(masked.shape)} (same N, H, W expected)")
@@ -103,6 +106,10 @@ class InpaintingModel(nn.Module):
     #: how the holes are presented to :meth:`predict` (:data:`.fill.FILLS`); set by
     #: ``build(..., fill=...)``
     fill: str = "zeros"
+    #: how :func:`~inpaintlib.models.build` made the model (``{"name", "preset", **settings}``),
+    #: what a checkpoint needs to rebuild it; None for a model made from its class directly,
+    #: which can run but not be saved (:func:`inpaintlib.train.checkpoint.model_state` says so)
+    spec: dict | None = None
 
     def finish(self, raw: Tensor, masked: Tensor) -> Tensor:
         """The output of a network whose last layer gives raw values ``raw`` (N, 3, H, W):

@@ -18,6 +18,8 @@ from .drawing import RANDOM_MASKS, TOOLS, MaskPainter, Op, describe_mask, paint,
 from .engine import Choice, Result, common_size, inpaint, model_choices, results_figure, results_table
 from .photos import FITS, decode_photo, fit_image, png_bytes, read_image
 
-__all__ = ["FITS", "RANDOM_MASKS", "TOOLS", "Choice", "MaskPainter", "Op", "Result", "common_size", "decode_photo",
-           "describe_mask", "fit_image", "inpaint", "model_choices", "paint", "png_bytes", "read_image", "rect_pixels",
+__all__ = ["FITS", "RANDOM_MASKS", "TOOLS", "Choice", "MaskPainter", "Op", "Result", "common_size",
+           "decode_photo",
+           "describe_mask", "fit_image", "inpaint", "model_choices", "paint", "png_bytes", "read_image",
+           "rect_pixels",
            "results_figure", "results_table", "stroke_pixels"]

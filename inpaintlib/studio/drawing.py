@@ -92,7 +92,8 @@ def stroke_pixels(points: Sequence[tuple[float, float]], width: float, size: int
         ab = b - a
         length2 = float(ab @ ab)
         # Position of the closest point of the segment, as a fraction t in [0, 1] from a.
-        t = np.zeros_like(xs) if length2 == 0 else np.clip(((xs - a[0]) * ab[0] + (ys - a[1]) * ab[1]) / length2, 0, 1)
+        t = np.zeros_like(xs) if length2 == 0 else np.clip(((xs - a[0]) * ab[0]
+                                                            + (ys - a[1]) * ab[1]) / length2, 0, 1)
         dist2 = (xs - a[0] - t * ab[0]) ** 2 + (ys - a[1] - t * ab[1]) ** 2
         covered[r0:r1, c0:c1] |= dist2 <= radius ** 2
     # The pixel under each point is always part of the stroke.

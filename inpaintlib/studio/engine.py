@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ..paths import display_path, trained_runs
+from ..paths import BEST_CHECKPOINT, display_path, trained_runs
 from .drawing import describe_mask
 
 
@@ -51,7 +51,8 @@ def model_choices(runs: str | os.PathLike | None = None) -> dict[str, Choice]:
     from .. import pretrained
     found = [Choice(f"{name} (reference)", "reference", name) for name in pretrained.available()]
     for run in trained_runs(runs):
-        found.append(Choice(f"{run.parent.name}/{run.name} (run)", "run", display_path(run / "best.pt")))
+        label = f"{run.parent.name}/{run.name} (run)"
+        found.append(Choice(label, "run", display_path(run / BEST_CHECKPOINT)))
     found += [Choice(name, "classical", name) for name in ("telea", "navier_stokes", "push_pull")]
     return {c.label: c for c in found}
 
@@ -135,7 +136,8 @@ def results_figure(image: Tensor, mask: np.ndarray, results: Sequence[Result], c
     for r in results:
         timing = f" · {r.ms:.0f} ms" if times else ""
         panels.append((f"{r.label}\n{r.psnr_hole:.1f} dB · SSIM {r.ssim_hole:.2f}{timing}", r.image))
-    fig, axes = plt.subplots(1, len(panels), figsize=(cell_inches * len(panels), cell_inches + 0.5), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(cell_inches * len(panels), cell_inches + 0.5),
+                             squeeze=False)
     for ax, (title, img) in zip(axes[0], panels):
         ax.imshow(to_numpy_image(img), interpolation="nearest")
         ax.set_title(title, fontsize=7)

@@ -13,7 +13,6 @@ from torch import Tensor
 
 from ..arguments import check_whole
 
-
 #: How :func:`fit_image` makes a square of the working size from a photo of any shape.
 FITS = ("centre", "whole", "box")
 

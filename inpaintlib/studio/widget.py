@@ -4,7 +4,8 @@
 through anywidget: a pip package, no JupyterLab extension to build). It shows the photo
 and sends each mouse drag as a drawing operation. :class:`Studio` wires it to ordinary
 ipywidgets (tools, image choice, model choice, results) and to the pure-Python engine
-in :mod:`inpaintlib.studio` (drawing, photos, engine), which turns operations into the mask and runs the models.
+in :mod:`inpaintlib.studio` (drawing, photos, engine), which turns operations into the mask and runs the
+models.
 
 The CSS classes ``inpaint-studio`` (the whole studio), ``studio-canvas``, ``studio-status``
 and ``studio-result`` name the parts the browser test (``tests/test_studio_browser.py``)
@@ -73,7 +74,8 @@ def photo_controls(dataset: str, split: str, index: int, size: int) -> tuple:
     path = w.Text(placeholder="path/to/photo.jpg", description="or your file",
                   layout=w.Layout(width="280px"), **NARROW)
     open_button = w.Button(description="open", layout=w.Layout(width="70px"))
-    upload = w.FileUpload(accept="image/*", multiple=False, description="upload", layout=w.Layout(width="110px"))
+    upload = w.FileUpload(accept="image/*", multiple=False, description="upload",
+                          layout=w.Layout(width="110px"))
     return split_box, index_box, path, open_button, upload
 
 
@@ -125,7 +127,8 @@ class Studio:
         if unknown:
             raise ValueError(f"unknown model(s) {unknown}; choose from {list(self.choices)}")
         # the controls, in the order they appear
-        self.split, self.index, self.path, self.open, self.upload = photo_controls(dataset, split, index, size)
+        self.split, self.index, self.path, self.open, self.upload = photo_controls(dataset, split, index,
+            size)
         self.tool, self.width, self.clear, self.random_kind, self.random = drawing_controls(size)
         self.canvas = MaskCanvas(size=size, zoom=zoom, image=data_url(png_bytes(self.image)))
         self.models, self.auto, self.run = model_controls(list(self.choices), selected)

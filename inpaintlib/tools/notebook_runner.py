@@ -89,7 +89,8 @@ def prepare_profile(settings: dict) -> dict[str, str]:
     if "stl10" in settings["stand_in"]:
         from ..data import stl10
         folder = stl10.write_standin(env["INPAINT_STL10"], count=settings["stand_in"]["stl10"])
-        print(f"STL-10 stand-in: {settings['stand_in']['stl10']} images in {display_path(folder)}", flush=True)
+        print(f"STL-10 stand-in: {settings['stand_in']['stl10']} images in {display_path(folder)}",
+              flush=True)
     return env
 
 

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from ..paths import NOTEBOOKS_DIR, REPO_ROOT, runs_dir
+from ..paths import NOTEBOOKS_DIR, REPO_ROOT, output_dir
 
 #: The page that embeds the in-browser app (``html/tryit/``), first after the home page.
 TRYIT_PAGE = "notebooks/tryit.md"
@@ -47,11 +47,6 @@ html:
   use_issues_button: false
   use_edit_page_button: false
 """
-
-
-def default_output() -> Path:
-    """``runs/site/`` (``$INPAINT_RUNS``)."""
-    return runs_dir() / "site"
 
 
 def _numbered(folder: Path) -> list[str]:
@@ -88,7 +83,7 @@ def build_site(out: str | os.PathLike | None = None, progress: bool = True) -> P
     return the HTML folder. A failed build raises ``RuntimeError`` with Jupyter Book's
     last lines, a broken internal link or image (:func:`broken_links`) one naming it."""
     from .tryit import build_page, npm_install
-    out = Path(out or default_output()).resolve()
+    out = Path(out or output_dir("site")).resolve()
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out} is a file, not a folder: give --out a folder (it is created if missing)")
     npm_install(out / "npm")              # before the long part: without npm, say so at once
@@ -100,7 +95,8 @@ def build_site(out: str | os.PathLike | None = None, progress: bool = True) -> P
     cmd = [str(jb), "build", str(src), "--path-output", str(out / "book"), "--keep-going"]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
-        raise RuntimeError("jupyter-book build failed:\n" + "\n".join((done.stdout + done.stderr).splitlines()[-15:]))
+        raise RuntimeError("jupyter-book build failed:\n"
+                           + "\n".join((done.stdout + done.stderr).splitlines()[-15:]))
     html_dir = out / "html"
     shutil.rmtree(html_dir, ignore_errors=True)
     shutil.copytree(out / "book" / "_build" / "html", html_dir)
@@ -109,7 +105,8 @@ def build_site(out: str | os.PathLike | None = None, progress: bool = True) -> P
     if broken:
         raise RuntimeError(f"{len(broken)} broken internal links or images: " + "; ".join(broken[:5]))
     if progress:
-        print(f"site: {sum(1 for _ in html_dir.rglob('*.html'))} pages in {html_dir} (open index.html; for the "
+        print(f"site: {sum(1 for _ in html_dir.rglob('*.html'))} pages in {html_dir} (open index.html; "
+              f"for the "
               f"Try it page serve it: python -m http.server --directory {html_dir})")
     return html_dir
 

@@ -14,12 +14,31 @@
 """
 
 from .checkpoint import load_checkpoint
-from .config import COURSE_RECIPE, PAPER_PROFILES, PROFILES, RESUMABLE_CHANGES, TrainConfig, comparable_config, profile_config
-from .step import (VAL_METRICS, NonFiniteLossError, epoch_batches, epoch_seed, finite_or_stop, grad_scaler,
-                   resolve_amp, train_one_epoch, train_step, validate)
+from .config import (
+    COURSE_RECIPE,
+    PAPER_PROFILES,
+    PROFILES,
+    RESUMABLE_CHANGES,
+    TrainConfig,
+    comparable_config,
+    profile_config,
+)
+from .step import (
+    VAL_METRICS,
+    NonFiniteLossError,
+    epoch_batches,
+    epoch_seed,
+    finite_or_stop,
+    grad_scaler,
+    resolve_amp,
+    train_one_epoch,
+    train_step,
+    validate,
+)
 from .trainer import EpochProgress, Trainer, TrainResult
 
-__all__ = ["COURSE_RECIPE", "PAPER_PROFILES", "PROFILES", "RESUMABLE_CHANGES", "VAL_METRICS", "EpochProgress", "NonFiniteLossError",
+__all__ = ["COURSE_RECIPE", "PAPER_PROFILES", "PROFILES", "RESUMABLE_CHANGES", "VAL_METRICS",
+           "EpochProgress", "NonFiniteLossError",
            "TrainConfig", "TrainResult", "Trainer", "comparable_config", "epoch_batches", "epoch_seed",
            "finite_or_stop", "grad_scaler", "load_checkpoint", "profile_config", "resolve_amp",
            "train_one_epoch", "train_step", "validate"]

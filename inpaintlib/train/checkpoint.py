@@ -38,7 +38,12 @@ RETRAIN = ("delete the run folder and train again (python -m inpaintlib train ..
 
 
 def model_state(model: nn.Module, half: bool = False) -> dict:
-    """The :data:`MODEL_KEYS` of ``model`` (floating-point tensors as float16 if ``half``)."""
+    """The :data:`MODEL_KEYS` of ``model`` (floating-point tensors as float16 if ``half``).
+    ``ValueError`` for a model without a ``spec`` (one made from its class, not by
+    :func:`~inpaintlib.models.build`): a checkpoint could not rebuild it."""
+    if getattr(model, "spec", None) is None:
+        raise ValueError(f"cannot save a {type(model).__name__} without a spec (how to rebuild it): build it "
+                         "with inpaintlib.models.build(name, preset, **settings) instead of its class")
     weights = model.state_dict()
     if half:
         weights = {k: v.half() if v.is_floating_point() else v for k, v in weights.items()}

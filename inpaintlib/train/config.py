@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ..data import AUGMENTS
 from ..losses import LOSSES
 from ..masks import MaskSampler
-from ..paths import run_dir
+from ..paths import ADHOC_GROUP, run_dir
 
 #: Where the training images come from (``TrainConfig.source``).
 SOURCES = ("crops", "stream")
@@ -66,27 +66,29 @@ class TrainConfig:
     """
 
     model: str = setting("wavemix", "model name (inpaintlib.models.names())")
-    preset: str | None = setting("quick", "model preset, e.g. quick, tiny, paper (None: the paper's size)", str)
-    model_cfg: dict = setting({}, "settings that override the preset, e.g. {\"dim\": 64} (JSON on the command line)")
+    preset: str | None = setting("quick",
+                                 "model preset, e.g. quick, tiny, paper (None: the paper's size)", str)
+    model_cfg: dict = setting({}, "settings that override the preset, e.g. {\"dim\": 64} (JSON on the "
+                                  "command line)")
     dataset: str = setting("samples", "stl10, cifar10, samples, or auto (the first one installed)")
     size: int = setting(96, "image side in pixels", min=1)
     train_images: int | None = setting(None, "use the first N training images (None: all)", int, min=1)
     val_images: int | None = setting(200, "validation images (None: all)", int, min=1)
     masks: str = setting("train", "training masks, drawn on the fly: a LaMa preset, box<k> or square<a>-<b>")
     val_masks: str = setting("medium", "the fixed validation mask set")
-    source: str = setting("crops", "training images: crops (the dataset's training crops, a new order every "
-                          "epoch) or stream (fresh augmented crops of the samples training photos and synthetic "
-                          "images, cut on the training device every step: inpaintlib.data.stream)",
+    source: str = setting("crops", "training images: crops (the dataset's training crops, a new order "
+                          "every epoch) or stream (fresh augmented crops of the samples training photos and "
+                          "synthetic images, cut on the training device every step: inpaintlib.data.stream)",
                           choices=SOURCES)
     synthetic: float = setting(0.0, "stream only: share of each batch that is synthetic dead-leaves images "
                                "(inpaintlib.data.synthetic), 0 to 1", min=0)
     steps_per_epoch: int = setting(250, "stream only: optimizer steps per epoch (validation and checkpoints "
                                    "follow each epoch)", min=1)
-    start: str = setting("random", "weights at the start: random, or pre-fill (the output layers zeroed, so the "
-                         "untrained network returns its pre-fill: InpaintingModel.start_at_prefill)",
+    start: str = setting("random", "weights at the start: random, or pre-fill (the output layers zeroed, so "
+                         "the untrained network returns its pre-fill: InpaintingModel.start_at_prefill)",
                          choices=("random", "pre-fill"))
-    schedule: str = setting("constant", "AdamW learning rate: constant, or cosine (from lr down to 0 over the "
-                            "AdamW epochs, step by step, after a linear warm-up over their first 5%)",
+    schedule: str = setting("constant", "AdamW learning rate: constant, or cosine (from lr down to 0 over "
+                            "the AdamW epochs, step by step, after a linear warm-up over their first 5%)",
                             choices=("constant", "cosine"))
     augment: str = setting("none", "training-image augmentation: none, or colour (random channel order, "
                            "20% grey, 20% inverted; inpaintlib.data.augment)", choices=AUGMENTS)
@@ -109,17 +111,19 @@ class TrainConfig:
     workers: int = setting(0, "data-loading processes (0: load in the training process)", min=0)
     progress: bool = setting(True, "progress bar and one log line per epoch")
     out: str | None = setting(None, "output folder for checkpoints and history (None: "
-                              "runs/checkpoints/<preset or paper>/<model>)", str)
+                              "runs/checkpoints/adhoc/<model>-<preset or paper>)", str)
 
     def __post_init__(self):
         for f in dataclasses.fields(self):
             check_setting(f, getattr(self, f.name))
+        check_names(self)
         if self.sgd_epochs is None:
             self.sgd_epochs = self.epochs // 2
         if self.sgd_epochs > self.epochs:
-            raise ValueError(f"sgd_epochs must be <= epochs, got epochs={self.epochs}, sgd_epochs={self.sgd_epochs}")
+            raise ValueError(f"sgd_epochs must be <= epochs, got epochs={self.epochs}, "
+                             f"sgd_epochs={self.sgd_epochs}")
         if self.out is None:
-            self.out = str(run_dir("checkpoints", self.preset or "paper", self.model))
+            self.out = str(run_dir("checkpoints", ADHOC_GROUP, f"{self.model}-{self.preset or 'paper'}"))
         MaskSampler(self.masks, self.size)  # validates the mask kind and size now
         if self.synthetic > 1:
             raise ValueError(f"synthetic must be a share in [0, 1], got {self.synthetic!r}")
@@ -127,7 +131,8 @@ class TrainConfig:
             raise ValueError(f"source='stream' cuts its crops from the samples training photos; got "
                              f"dataset={self.dataset!r} (use source='crops' for {self.dataset})")
         if self.start == "pre-fill" and self.model_cfg.get("fill", "zeros") == "zeros":
-            raise ValueError("start='pre-fill' needs a model that refines a pre-fill: model_cfg={'fill': 'push_pull'}")
+            raise ValueError("start='pre-fill' needs a model that refines a pre-fill: "
+                             "model_cfg={'fill': 'push_pull'}")
         if self.source == "crops" and self.synthetic:
             raise ValueError("synthetic images come with source='stream'; set source='stream' or synthetic=0")
 
@@ -164,6 +169,27 @@ def with_added_fields(config: dict) -> dict:
     """A saved configuration (``config.json``, a checkpoint's) completed with
     :data:`ADDED_FIELDS` it predates, so old runs compare equal to today's settings."""
     return {**ADDED_FIELDS, **config}
+
+
+def check_names(cfg: TrainConfig) -> None:
+    """``ValueError`` unless every name in ``cfg`` exists (model and its preset, dataset, both
+    mask kinds, device), so a mistyped run is refused before anything touches the disk."""
+    import torch
+
+    from ..data.datasets import NAMES as DATASETS
+    from ..models import PRESETS, names
+    if cfg.model not in PRESETS:
+        raise ValueError(f"unknown model {cfg.model!r}; choose one of {names()}")
+    if cfg.preset is not None and cfg.preset not in PRESETS[cfg.model]:
+        raise ValueError(f"model {cfg.model!r} has no preset {cfg.preset!r}; presets: "
+                         f"{sorted(PRESETS[cfg.model])} (None: the paper's size)")
+    if cfg.dataset not in DATASETS:
+        raise ValueError(f"dataset must be one of {list(DATASETS)}, got {cfg.dataset!r}")
+    MaskSampler(cfg.val_masks, cfg.size)  # the validation set's kind (the training masks' below)
+    try:
+        torch.device(cfg.device if cfg.device != "auto" else "cpu")
+    except (RuntimeError, ValueError):
+        raise ValueError(f"device must be cpu, cuda, cuda:<index>, mps or auto, got {cfg.device!r}") from None
 
 
 def comparable_config(config: dict) -> dict:
@@ -226,7 +252,8 @@ def profile_config(model: str, profile: str, **overrides) -> TrainConfig:
     unknown = sorted(set(overrides) - set(known))
     if unknown:
         raise ValueError(f"unknown training setting(s) {unknown}; choose from {known}")
-    settings = {**PROFILES[profile], "out": str(run_dir("checkpoints", profile, run_name(model, profile, overrides))),
+    settings = {**PROFILES[profile],
+                "out": str(run_dir("checkpoints", profile, run_name(model, profile, overrides))),
                 **overrides}
     # model settings add to the profile's (a new width keeps the profile's hole fill)
     settings["model_cfg"] = {**PROFILES[profile].get("model_cfg", {}), **overrides.get("model_cfg", {})}

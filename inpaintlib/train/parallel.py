@@ -25,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..paths import LAST_CHECKPOINT
 from .config import TrainConfig
 
 
@@ -63,11 +64,13 @@ def train_all(configs: dict[str, TrainConfig], deadline: float | None = None,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m inpaintlib.train.parallel", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m inpaintlib.train.parallel",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--references", nargs="*", default=[], help="reference names, or 'all'")
     parser.add_argument("--study", nargs="*", default=[], help="recipe-study variants, or 'all'")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--deadline", type=float, default=None, help="seconds before unfinished runs are stopped")
+    parser.add_argument("--deadline", type=float, default=None,
+                        help="seconds before unfinished runs are stopped")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -81,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     codes = train_all(configs, args.deadline)
     for name in refs:
         if codes[name] == 0:
-            print(f"{name}: finished, exported to {pretrained.export(name, Path(configs[name].out) / 'last.pt')}")
+            folder = pretrained.export(name, Path(configs[name].out) / LAST_CHECKPOINT)
+            print(f"{name}: finished, exported to {folder}")
     for name, code in codes.items():
         print(f"{name}: {'finished' if code == 0 else f'stopped (exit {code})'}", flush=True)
     return 0 if all(code == 0 for code in codes.values()) else 1

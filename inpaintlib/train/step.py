@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from ..runtime import bf16_supported
+from ..runtime import autocast
 
 #: Validation columns of ``history.csv`` (whole image unless ``_hole``).
 VAL_METRICS = ("ssim", "psnr", "l1", "ssim_hole", "l1_hole", "psnr_hole")
@@ -71,7 +71,7 @@ def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn,
     """
     scaler = scaler or grad_scaler(amp_dtype)
     # 1. forward pass under autocast: matrix products and convolutions in amp_dtype
-    with torch.autocast(masked.device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
+    with autocast(masked.device, amp_dtype):
         pred = model(masked, mask)
     # 2. the loss in float32 (SSIM's local variances lose too much precision in 16 bits)
     loss = loss_fn(pred.float(), target)

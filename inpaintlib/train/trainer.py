@@ -57,12 +57,21 @@ from ..data.stream import TrainingStream
 from ..files.atomic import atomic_write
 from ..files.lock import RunLock
 from ..losses import build_loss
-from ..masks import MaskSampler, fixed_masks
+from ..masks import EVAL_SET_SIZE, MaskSampler, fixed_masks
 from ..models import build
+from ..paths import BEST_CHECKPOINT, LAST_CHECKPOINT, RUN_CONFIG, RUN_HISTORY
 from ..runtime import choose_device, progress_enabled, seed_everything
 from . import checkpoint
 from .config import TrainConfig, comparable_config
-from .step import NonFiniteLossError, epoch_batches, epoch_seed, grad_scaler, resolve_amp, train_step, validate
+from .step import (
+    NonFiniteLossError,
+    epoch_batches,
+    epoch_seed,
+    grad_scaler,
+    resolve_amp,
+    train_step,
+    validate,
+)
 
 
 @dataclass
@@ -199,12 +208,14 @@ class Trainer:
         check = functools.partial(self.agree_on_step, stop=stop, epoch=epoch)
         self.net.train()
         with tqdm(total=batches, initial=prog.steps, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False,
-                  disable=not progress_enabled(self.is_main and cfg.progress), unit="step", mininterval=5) as bar:
+                  disable=not progress_enabled(self.is_main and cfg.progress), unit="step",
+                  mininterval=5) as bar:
             begin = time.perf_counter() - prog.seconds
             for batch in loader:
                 for group in self.optimizer.param_groups:
                     group["lr"] = cfg.learning_rate(epoch, prog.steps, batches)
-                masked, mask, target = (t.to(self.device, non_blocking=True, memory_format=fmt) for t in batch)
+                masked, mask, target = (t.to(self.device, non_blocking=True, memory_format=fmt)
+                                        for t in batch)
                 loss = train_step(self.net, self.optimizer, self.loss_fn, masked, mask, target,
                                   self.amp_dtype, self.scaler, check)
                 prog.steps, prog.images = prog.steps + 1, prog.images + len(masked) * self.world
@@ -230,7 +241,8 @@ class Trainer:
                                          for step in range(start, cfg.steps_per_epoch))
         batches = epoch_batches(len(self.train_set), cfg.batch, epoch, cfg.seed, self.rank, self.world)
         seed = epoch_seed(cfg.seed, epoch)
-        data = MaskedImages(augmented(self.train_set, cfg.augment, seed), MaskSampler(cfg.masks, cfg.size, seed=seed))
+        data = MaskedImages(augmented(self.train_set, cfg.augment, seed),
+                            MaskSampler(cfg.masks, cfg.size, seed=seed))
         return len(batches), DataLoader(data, batch_sampler=batches[start:], num_workers=cfg.workers,
                                         pin_memory=self.device.type == "cuda")
 
@@ -238,7 +250,8 @@ class Trainer:
         """The cross-process step, run by :func:`train_step` before the weights change:
         one all-reduce tells every process the mean loss and whether any process saw
         Ctrl-C (:attr:`stop_voted`), so all stop together, on a NaN as on Ctrl-C."""
-        flags = torch.tensor([loss.item(), float(stop.raised)], dtype=torch.float64, device=self.comm_device())
+        flags = torch.tensor([loss.item(), float(stop.raised)], dtype=torch.float64,
+                             device=self.comm_device())
         if self.distributed:
             dist.all_reduce(flags)
         loss_sum, votes = flags.tolist()
@@ -247,7 +260,7 @@ class Trainer:
         if not math.isfinite(mean_loss):
             raise NonFiniteLossError(
                 f"loss is {mean_loss} at epoch {epoch + 1}, step {self.epoch_progress.steps + 1}: training "
-                f"stopped; the last good checkpoint {self.out / 'last.pt'} is untouched. "
+                f"stopped; the last good checkpoint {self.out / LAST_CHECKPOINT} is untouched. "
                 "Try a lower learning rate or amp='off'.")
         return mean_loss
 
@@ -271,9 +284,9 @@ class Trainer:
             if improved:
                 self.best_ssim = row["val_ssim"]
             state = self.state(epoch + 1, EpochProgress())
-            checkpoint.save(self.out / "last.pt", state)
+            checkpoint.save(self.out / LAST_CHECKPOINT, state)
             if improved:
-                checkpoint.save(self.out / "best.pt", state)
+                checkpoint.save(self.out / BEST_CHECKPOINT, state)
             self.write_history()
             self.log(f"epoch {epoch + 1}/{cfg.epochs} [{self.optimizer_name}] loss {row['train_loss']:.4f}"
                      f"  val SSIM {row['val_ssim']:.4f} PSNR {row['val_psnr']:.2f}"
@@ -330,12 +343,12 @@ class Trainer:
             self.train_set = first(load_dataset(cfg.dataset, "train", size=cfg.size, seed=cfg.seed),
                                    cfg.train_images)
         val = first(load_dataset(cfg.dataset, "val", size=cfg.size, seed=cfg.seed), cfg.val_images)
-        self.val_set = MaskedImages(val, fixed_masks(cfg.val_masks, cfg.size, 10_000))
+        self.val_set = MaskedImages(val, fixed_masks(cfg.val_masks, cfg.size, EVAL_SET_SIZE))
 
     def start(self, resume: bool) -> int:
         """The first epoch to train: 0, or where ``last.pt`` stopped (``resume``); writes
         ``config.json``."""
-        last = self.out / "last.pt"
+        last = self.out / LAST_CHECKPOINT
         if last.exists() and not resume:
             raise FileExistsError(f"{last} exists: pass resume=True (--resume) to continue that run, "
                                   "or choose another output folder")
@@ -347,7 +360,7 @@ class Trainer:
         if self.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
             text = json.dumps(self.config.to_dict(), indent=2).encode()
-            atomic_write(self.out / "config.json", lambda fh: fh.write(text))
+            atomic_write(self.out / RUN_CONFIG, lambda fh: fh.write(text))
         return epoch
 
     def make_optimizer(self, name: str) -> torch.optim.Optimizer:
@@ -390,7 +403,7 @@ class Trainer:
 
     def save_interrupted(self, epoch: int) -> None:
         if self.is_main:
-            path = checkpoint.save(self.out / "last.pt", self.state(epoch))
+            path = checkpoint.save(self.out / LAST_CHECKPOINT, self.state(epoch))
             print(f"saved {path} at epoch {epoch + 1}, step {self.epoch_progress.steps}; "
                   "continue with resume=True (--resume)", flush=True)
 
@@ -399,7 +412,7 @@ class Trainer:
         writer = csv.DictWriter(text, fieldnames=list(self.history[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(self.history)
-        atomic_write(self.out / "history.csv", lambda fh: fh.write(text.getvalue().encode()))
+        atomic_write(self.out / RUN_HISTORY, lambda fh: fh.write(text.getvalue().encode()))
 
     def restore(self, path: Path) -> int:
         """Load ``path`` (``last.pt``) into this trainer; returns the number of finished epochs."""

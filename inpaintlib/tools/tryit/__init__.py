@@ -56,7 +56,8 @@ DEFAULT_PHOTO = 28
 MASK_PRESETS, MASKS_PER_PRESET = ("thick", "medium"), 24
 #: What to do when npm is missing.
 INSTALL_NODE = ("the Try it page needs Node.js and npm to fetch ONNX Runtime Web (once): install them "
-                "(Debian/Ubuntu: sudo apt-get install nodejs npm; elsewhere: https://nodejs.org) and run make site again")
+                "(Debian/Ubuntu: sudo apt-get install nodejs npm; elsewhere: https://nodejs.org) and run "
+                "make site again")
 
 
 def npm_install(npm_dir: str | os.PathLike) -> Path:
@@ -77,7 +78,8 @@ def npm_install(npm_dir: str | os.PathLike) -> Path:
                               capture_output=True, text=True)
         if done.returncode != 0:
             last = " ".join((done.stdout + done.stderr).split()[-60:])
-            raise RuntimeError(f"npm ci of onnxruntime-web failed in {npm_dir} (it needs the npm registry the first "
+            raise RuntimeError(f"npm ci of onnxruntime-web failed in {npm_dir} (it needs the npm "
+                               f"registry the first "
                                f"time): {last}")
         stamp.write_text(hashlib.sha256(lock).hexdigest())
     return dist
@@ -87,8 +89,8 @@ def mask_presets() -> dict[str, list[str]]:
     """The first :data:`MASKS_PER_PRESET` masks of each fixed evaluation set of
     :data:`MASK_PRESETS` (96 px, seed 0; the committed ``data/masks`` sets start with exactly
     these), each as base64 of its ``np.packbits`` bits (row-major, most significant bit first)."""
-    from ...masks import generate_eval_set
     from ...export import SIZE
+    from ...masks import generate_eval_set
     return {kind: [base64.b64encode(np.packbits(m.reshape(-1))).decode("ascii")
                    for m in generate_eval_set(kind, SIZE, MASKS_PER_PRESET)] for kind in MASK_PRESETS}
 
@@ -105,7 +107,8 @@ def write_photos(folder: Path) -> list[dict]:
     for index in PHOTO_INDICES:
         name = f"test_{index:03d}.png"
         (folder / name).write_bytes(png_bytes(crops[index]))
-        photos.append({"file": name, "label": f"test crop {index} ({crops.source(index)}), {SIZE} px", "index": index})
+        photos.append({"file": name, "label": f"test crop {index} ({crops.source(index)}), {SIZE} px",
+                       "index": index})
     return photos
 
 

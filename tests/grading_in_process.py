@@ -1,4 +1,4 @@
-"""Running an assignment in this Python process, without a kernel and without otter's
+"""Test-only: running an assignment in this Python process, without a kernel and without otter's
 cells: the fast path ``tests/test_coursework.py`` uses to grade many deliberately wrong
 answers against the real autograder tests."""
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .grading import Grades, apply_rules, grades_from
+from inpaintlib.coursework.grading import Grades, apply_rules, grades_from
 
 
 def _is_otter_cell(source: str) -> bool:
@@ -101,8 +101,8 @@ def run_tests(namespace: Mapping, autograder: str | os.PathLike,
               only: Iterable[str] | None = None) -> Grades:
     """Run the tests of an autograder zip (hidden ones included) against ``namespace``, e.g.
     from :func:`run_cells`, in this process: the questions ``only`` (default all)."""
-    from otter.test_files import create_test_file
     from otter.nbmeta_config import NBMetadataConfig
+    from otter.test_files import create_test_file
     only = set(only) if only is not None else None
     with tempfile.TemporaryDirectory(prefix="inpaint-tests-") as folder:
         with zipfile.ZipFile(autograder) as zf:
