@@ -75,7 +75,7 @@ def test_a_real_process_prints_no_traceback(tmp_path):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert proc.stderr.strip() == ("python -m inpaintlib train: unknown model 'resnet'; choose one of "
                                    "['wavemix', 'cnn', 'lama', 'unet', 'convmixer_unet', 'telea', "
-                                   "'navier_stokes', 'mean_fill', 'push_pull']" + DEBUG_HINT)
+                                   "'navier_stokes', 'mean_fill', 'push_pull', 'biharmonic']" + DEBUG_HINT)
 
 
 def test_inpaint_debug_shows_the_traceback(monkeypatch):

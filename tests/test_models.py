@@ -22,6 +22,7 @@ SMALL = {
     "navier_stokes": {},
     "mean_fill": {},
     "push_pull": {},
+    "biharmonic": {},
 }
 LEARNED = [n for n in names() if n not in CLASSICAL]
 
