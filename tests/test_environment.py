@@ -57,7 +57,10 @@ def test_readme_setup_without_make_installs_what_make_installs():
     block = readme.split("<!-- setup-without-make -->", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
     commands = [re.sub(r"\s{2,}#.*$", "", line) for line in block.strip().splitlines()]
     makefile = (REPO_ROOT / "Makefile").read_text()
-    assert commands[0] == "python -m venv .venv"
+    assert commands[0] == "python3 -m venv .venv"                  # Linux and macOS name it python3
+    windows = readme.split("<!-- setup-without-make -->", 1)[1].split("```bat", 1)[1].split("```", 1)[0]
+    as_windows = [c.replace(".venv/bin/", ".venv\\Scripts\\") for c in commands[1:]]
+    assert as_windows == windows.strip().splitlines()[1:], "the Windows lines must say what the others say"
     for args in ("install -r requirements-lock.txt", "install --no-deps --no-build-isolation -e ."):
         assert f".venv/bin/pip {args}" in commands, f"README set-up lacks `pip {args}`"
         assert re.search(r"-m pip install --quiet " + re.escape(args.split("install ")[1]), makefile), \
