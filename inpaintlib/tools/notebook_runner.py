@@ -124,6 +124,9 @@ def _failure_message(notebook: Path, output: Path, err: Exception) -> str:
 #: ``INPAINT_HEADLESS`` tells notebook 11 that nobody is there to draw (no widget, so no
 #: widget state in the executed notebook).
 HEADLESS_SETTINGS = {"TQDM_DISABLE": "1", HEADLESS_VAR: "1"}
+#: Kernel arguments of a headless run: the kernel's own log shows errors only (not, for
+#: example, its warning that a local kernel talks to papermill over unencrypted TCP).
+QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
 
 
 def run_notebooks(profile: str = "quick", only: list[str] | None = None,
@@ -144,16 +147,21 @@ def run_notebooks(profile: str = "quick", only: list[str] | None = None,
     for i, nb in enumerate(notebooks, 1):
         params = notebook_parameters(nb, settings)
         out = output_dir / nb.name
-        print(f"[{i}/{len(notebooks)}] {nb.name}  profile={profile}  "
-              + (" ".join(f"{k}={v!r}" for k, v in params.items()) or "(no parameters)"), flush=True)
+        if progress:
+            print(f"[{i}/{len(notebooks)}] {nb.name} ({profile}) ...", end=" ", flush=True)
         start = time.perf_counter()
         try:
             with environ(env):
                 pm.execute_notebook(str(nb), str(out), parameters=params, kernel_name=KERNEL,
-                                    cwd=str(nb.parent), progress_bar=progress, log_output=False)
+                                    cwd=str(nb.parent), progress_bar=False, log_output=False,
+                                    extra_arguments=QUIET_KERNEL)
         except pm.PapermillExecutionError as err:
+            if progress:
+                print("failed", flush=True)
             raise NotebookRunError(_failure_message(nb, out, err)) from None
         results.append(NotebookResult(nb.name, time.perf_counter() - start, out))
+        if progress:
+            print(f"{results[-1].seconds:.0f} s", flush=True)
     return results
 
 
@@ -166,7 +174,7 @@ def execute_in_place(notebook: Path, timeout: int = 1800) -> float:
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL,
+    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, extra_arguments=QUIET_KERNEL,
                             resources={"metadata": {"path": str(Path(notebook).parent)}})
     start = time.perf_counter()
     try:
