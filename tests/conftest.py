@@ -3,28 +3,12 @@ Chromium that the browser tests drive."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import torch
-
-#: The system Chromium the browser tests drive with Playwright (whose own browser download needs the
-#: internet): Debian's ``chromium``, or the binary named by INPAINT_CHROMIUM; None if there is none.
-CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"),
-                             os.environ.get("INPAINT_CHROMIUM")) if p), None)
-HOW_TO_INSTALL_CHROMIUM = ("needs Chromium: `sudo apt-get install chromium` (Debian/Ubuntu), or set "
-                           "INPAINT_CHROMIUM to a Chromium binary; `.ci/run` installs it")
-
-
-def needs_chromium(what: str = "the browser test"):
-    """A skip marker for tests that drive Chromium. CI sets INPAINT_REQUIRE_BROWSER=1: there a
-    missing Chromium fails the module at collection, never a silent skip."""
-    if CHROMIUM is None and os.environ.get("INPAINT_REQUIRE_BROWSER", "") not in ("", "0"):
-        pytest.fail(f"INPAINT_REQUIRE_BROWSER is set but {what} {HOW_TO_INSTALL_CHROMIUM}", pytrace=False)
-    return pytest.mark.skipif(CHROMIUM is None, reason=HOW_TO_INSTALL_CHROMIUM)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -119,7 +103,6 @@ def _isolated_outputs(tmp_path, monkeypatch):
 def committed_masks(tmp_path):
     """The repository's fixed evaluation mask sets, copied into the isolated data folder
     (generating a 10,000-mask set takes seconds; tests should not pay for it)."""
-    import shutil
     from pathlib import Path
     source = Path(__file__).resolve().parents[1] / "data" / "masks"
     shutil.copytree(source, tmp_path / "data" / "masks")

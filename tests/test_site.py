@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CHROMIUM, needs_chromium
+from chromium import CHROMIUM, needs_chromium
 
 from inpaintlib import export
 from inpaintlib.__main__ import main

@@ -28,7 +28,7 @@ import time
 import urllib.request
 
 import pytest
-from conftest import CHROMIUM, needs_chromium
+from chromium import CHROMIUM, needs_chromium
 
 from inpaintlib.paths import NOTEBOOKS_DIR, REPO_ROOT
 

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import CHROMIUM, needs_chromium
+from chromium import CHROMIUM, needs_chromium
 
 from inpaintlib import export, pretrained, studio
 from inpaintlib.data import load_dataset
