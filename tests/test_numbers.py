@@ -37,7 +37,6 @@ ELSEWHERE = {
     ("06", "0.893"): "the WaveMix paper's Table 1 (LaMa's SSIM)",
     ("06", "2.6"): "the ratio of the GFLOPs printed for LaMa and WaveMix",
     ("07", "2.4"): "the course's earlier references, measured in notebook 08 before the push-pull recipe",
-    ("08", "2.4"): "the course's earlier references, measured in notebook 08 before the push-pull recipe",
     ("08", "12.7"): "the Student-t quantile t(0.975, 1), named in the sentence",
     ("09", "3.5"): "the WaveMix paper's Table 1 (LaMa's training time relative to WaveMix)",
     ("11", "0.56"): "the difference of LaMa's and Telea's hole PSNR in the table above it",
@@ -127,7 +126,7 @@ def test_readme_hole_psnr_table_is_notebook_08s():
     header = re.search(r"^\| masks \| (.*) \|$", readme, flags=re.M)
     names = [h.strip() for h in header.group(1).split("|")]
     columns = {"WaveMix": "wavemix", "LaMa": "lama", "CNN": "cnn", "Telea": "telea",
-               "Navier-Stokes": "navier_stokes",
+               "Navier-Stokes": "navier_stokes", "biharmonic": "biharmonic",
                "push-pull fill": "push_pull", "mean-colour fill": "mean_fill"}
     pooled = _pooled_hole_psnr()
     assert set(pooled) == {"medium", "thick"}, f"notebook 08's pooled tables not found: {sorted(pooled)}"
