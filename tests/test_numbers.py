@@ -149,3 +149,17 @@ def test_readme_parameter_counts_are_printed_by_the_notebooks(model, notebook):
     text = _code_and_outputs(_cells(next(NOTEBOOKS_DIR.glob(f"{notebook}_*.ipynb"))))
     assert row.group(1) in text, (f"README says {model} has {row.group(1)} parameters; notebook "
                                   f"{notebook} does not print it")
+
+
+def test_a_planted_wrong_number_is_caught():
+    """The check can fail: notebook 08 says the truth differs from the pre-fill by 26.5 grey
+    levels (printed); changed to 62.5 in the prose, no cell prints it. (A change to a number that
+    some other cell happens to print, e.g. 25.6, still passes: the check ties a number to the
+    notebook, not to the cell that makes it.)"""
+    cells = _cells(NOTEBOOKS_DIR / "08_evaluation.ipynb")
+    printed = printed_values(_code_and_outputs(cells))
+    written = [v for v, _ in prose_numbers(cells)]
+    assert "26.5" in written and shown("26.5", printed)
+    planted = [dict(c, source="".join(c["source"]).replace("26.5", "62.5")) if c["cell_type"] == "markdown"
+               else c for c in cells]
+    assert [v for v, _ in prose_numbers(planted) if not shown(v, printed)] == ["62.5"]
