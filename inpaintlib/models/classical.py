@@ -75,13 +75,15 @@ class BiharmonicFill(InpaintingModel):
     *gradients* at the border, not only the colours, so ramps and soft shading run on across
     the hole; on the course's photos it is the strongest classical fill by hole PSNR, the
     baseline a network has to beat. A sparse solve per image on the CPU (tens of ms at 96 px);
-    the result is moved back to the input's device and dtype."""
+    the result is moved back to the input's device and dtype. An image without any known pixel
+    is filled with mid-grey (0.5), as the mean-colour fill does."""
 
     @torch.no_grad()
     def predict(self, masked: Tensor, mask: Tensor) -> Tensor:
         from skimage.restoration import inpaint_biharmonic
         imgs = masked.detach().double().clamp(0, 1).permute(0, 2, 3, 1).cpu().numpy()   # (N, H, W, 3)
         holes = mask.detach()[:, 0].bool().cpu().numpy()                               # (N, H, W)
-        out = np.stack([inpaint_biharmonic(img, hole, channel_axis=-1) if hole.any() else img
+        out = np.stack([img if not hole.any() else np.full_like(img, 0.5) if hole.all()
+                        else inpaint_biharmonic(img, hole, channel_axis=-1)
                         for img, hole in zip(imgs, holes)])
         return torch.from_numpy(out).permute(0, 3, 1, 2).to(masked.device, masked.dtype).clamp(0, 1)
