@@ -188,12 +188,9 @@ def history(name: str, root: str | os.PathLike | None = None) -> list[dict]:
 def crops_seen(name: str, root: str | os.PathLike | None = None) -> int:
     """How many masked training crops reference ``name`` was trained on (epochs x the
     full batches of its training split): the budget the references share."""
-    from .data import load_dataset
+    from .train.config import crops_per_epoch
     cfg = training_config(name, root)
-    if cfg.get("source", "crops") == "stream":
-        return cfg["epochs"] * cfg["steps_per_epoch"] * cfg["batch"]
-    n = cfg["train_images"] or len(load_dataset(cfg["dataset"], "train", size=cfg["size"], seed=cfg["seed"]))
-    return cfg["epochs"] * (n // cfg["batch"]) * cfg["batch"]
+    return cfg["epochs"] * crops_per_epoch(cfg)
 
 
 def export(name: str, checkpoint_path: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:

@@ -33,6 +33,7 @@ from .masks import EVAL_SET_SIZE, fixed_masks
 from .models import build
 from .paths import LAST_CHECKPOINT, REPO_ROOT, RUN_CONFIG, RUN_HISTORY, run_dir
 from .train import TrainConfig, Trainer, load_checkpoint
+from .train.config import crops_per_epoch
 
 #: name -> (fill, augment): the paper's recipe, then one addition, then both.
 VARIANTS: dict[str, tuple[str, str]] = {
@@ -157,16 +158,6 @@ def study_config(variant: str, **overrides) -> TrainConfig:
 STUDY_DIR = REPO_ROOT / "data" / "recipe" / "study"
 #: What a study table row shows of each run's configuration.
 STUDY_SETTINGS = ("model", "source", "synthetic", "loss", "start", "schedule", "fill")
-
-
-def crops_per_epoch(config: dict) -> int:
-    """Training crops one epoch of ``config`` (a saved configuration) shows the network."""
-    from .train.config import with_added_fields
-    config = with_added_fields(config)
-    if config["source"] == "stream":
-        return config["steps_per_epoch"] * config["batch"]
-    n = config["train_images"] or len(load_dataset(config["dataset"], "train", size=config["size"]))
-    return n // config["batch"] * config["batch"]
 
 
 def load_study(run: str, folder: str | os.PathLike = STUDY_DIR) -> dict[str, dict]:

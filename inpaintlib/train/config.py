@@ -192,6 +192,18 @@ def check_names(cfg: TrainConfig) -> None:
         raise ValueError(f"device must be cpu, cuda, cuda:<index>, mps or auto, got {cfg.device!r}") from None
 
 
+def crops_per_epoch(config: dict) -> int:
+    """Masked training crops one epoch of ``config`` (a saved configuration, older ones too)
+    shows the network: steps x batch on the stream, else the full batches of the training split."""
+    config = with_added_fields(config)
+    if config["source"] == "stream":
+        return config["steps_per_epoch"] * config["batch"]
+    from ..data import load_dataset
+    n = config["train_images"] or len(load_dataset(config["dataset"], "train", size=config["size"],
+                                                   seed=config["seed"]))
+    return n // config["batch"] * config["batch"]
+
+
 def comparable_config(config: dict) -> dict:
     """``config`` without the fields that may change between a run and its resumption."""
     return {k: v for k, v in with_added_fields(config).items() if k not in RESUMABLE_CHANGES}
