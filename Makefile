@@ -1,7 +1,7 @@
 # The course's entry points. `make run` and `make test` do all the set-up themselves:
 # they create .venv (if missing or out of date) and install the locked dependencies.
 #
-#   make run                  execute every notebook headless (quick profile) into runs/quick/
+#   make run                  execute every notebook headless (quick profile) into runs/quick/ (figures too)
 #   make run PROFILE=paper    the paper's settings (GPU and STL-10 expected)
 #   make test                 unit tests + nbval over notebooks/
 #   make lab                  JupyterLab on notebooks/

@@ -23,6 +23,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 
 
+#: The variable that moves :func:`figures_dir` (``make run`` points it into ``runs/``).
+FIGURES_VAR = "INPAINT_FIGURES"
+
+
 def _from_env(var: str, default: Path) -> Path:
     value = os.environ.get(var)
     return Path(value).expanduser().resolve() if value else default
@@ -37,7 +41,7 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
 
 def figures_dir() -> Path:
     """Folder that :func:`inpaintlib.viz.save_figure` writes PNGs to."""
-    return _from_env("INPAINT_FIGURES", REPO_ROOT / "figures")
+    return _from_env(FIGURES_VAR, REPO_ROOT / "figures")
 
 
 def runs_dir() -> Path:

@@ -63,6 +63,22 @@ def test_only_runs_the_selected_notebooks(course, tmp_path):
     assert "total" in nbr.format_times(results)
 
 
+def test_figures_go_next_to_the_executed_notebooks(course, tmp_path, monkeypatch):
+    """``make run`` writes no tracked file: a notebook's saved figures land in
+    ``<output>/figures``, not in the repository's ``figures/`` (an explicit INPAINT_FIGURES wins)."""
+    monkeypatch.delenv("INPAINT_FIGURES", raising=False)
+    _notebook(course / "02_third.ipynb",
+              "from inpaintlib.paths import figures_dir; figures_dir().mkdir(parents=True, exist_ok=True)",
+              "open(figures_dir() / 'f.txt', 'w').close()")
+    for where in (None, tmp_path / "mine"):
+        if where is not None:
+            where.mkdir()
+            monkeypatch.setenv("INPAINT_FIGURES", str(where))
+        nbr.run_notebooks("quick", only=["02"], notebooks_dir=course, output_dir=tmp_path / "out",
+                          progress=False)
+    assert (tmp_path / "out" / "figures" / "f.txt").exists() and (tmp_path / "mine" / "f.txt").exists()
+
+
 def test_cli_reports_failure(course, tmp_path, capsys):
     argv = ["run-notebooks", "--notebooks-dir", str(course), "--output", str(tmp_path / "o")]
     assert main(argv + ["--only", "01"]) == 1

@@ -2,7 +2,10 @@
 
 ``run_notebooks("quick")`` executes ``notebooks/NN_*.ipynb`` in number order with the
 parameters of ``notebooks/profiles/quick.yaml`` and writes the executed copies to
-``runs/quick/``. It stops at the first failing notebook with a
+``runs/quick/``, and the figures they save to ``runs/quick/figures/``: a reader's
+``make run`` never rewrites a tracked file (figures drawn from training on another CPU
+differ in their last bits). The committed ``figures/`` are refreshed by
+:func:`execute_in_place` (``make notebooks``, for maintainers). It stops at the first failing notebook with a
 :class:`NotebookRunError` that names the notebook and the cell.
 
 Profile files hold ``common`` parameters, given to every notebook that declares them in
@@ -18,6 +21,7 @@ Three optional keys prepare a run (the ``paper-smoke`` profile uses all three):
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +30,7 @@ import nbformat
 import papermill as pm
 import yaml
 
-from ..paths import NOTEBOOKS_DIR, display_path, runs_dir
+from ..paths import FIGURES_VAR, NOTEBOOKS_DIR, display_path, runs_dir
 from ..runtime import HEADLESS_VAR, environ
 
 KERNEL = "python3"
@@ -134,14 +138,16 @@ def run_notebooks(profile: str = "quick", only: list[str] | None = None,
                   progress: bool = True) -> list[NotebookResult]:
     """Execute the numbered notebooks in order with ``profile``'s parameters.
 
-    Executed copies go to ``output_dir`` (default ``runs/<profile>/``); each runs with
+    Executed copies go to ``output_dir`` (default ``runs/<profile>/``) and their figures to
+    ``output_dir/figures`` (unless ``INPAINT_FIGURES`` is set); each runs with
     ``notebooks_dir`` as its working directory. Returns per-notebook run times; raises
     :class:`NotebookRunError` at the first failure, without running the rest.
     """
     settings = load_profile(profile, notebooks_dir)
     notebooks = list_notebooks(notebooks_dir, only if only is not None else settings["only"])
-    env = {**HEADLESS_SETTINGS, **prepare_profile(settings)}
     output_dir = Path(output_dir) if output_dir is not None else runs_dir() / profile
+    env = {**HEADLESS_SETTINGS, FIGURES_VAR: os.environ.get(FIGURES_VAR, str(output_dir / "figures")),
+           **prepare_profile(settings)}
     output_dir.mkdir(parents=True, exist_ok=True)
     results = []
     for i, nb in enumerate(notebooks, 1):
