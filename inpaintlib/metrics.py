@@ -77,6 +77,18 @@ def l1(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
     return 255 * _mean((pred - target).abs(), mask)
 
 
+def pooled_l1(pred: Tensor, target: Tensor, mask: Tensor) -> float:
+    """Mean absolute difference over every hole pixel of the batch, on the 0-255 scale: one
+    number, each hole pixel (and channel) weighted alike, so a large hole counts more than a
+    small one (:func:`l1` with ``mask`` averages per image). ``pred``, ``target`` (N, C, H, W)
+    in [0, 1], ``mask`` (N, 1, H, W) with 1 = hole. Notebooks 07 and 08 measure how far a
+    network moves its pre-fill with it."""
+    pred, target, mask = _check(pred, target, mask)
+    if not mask.any():
+        raise ValueError("pooled_l1 needs at least one hole pixel (mask == 1)")
+    return ((pred - target).abs() * mask).sum().item() / mask.sum().item() * 255
+
+
 def l2(pred: Tensor, target: Tensor, mask: Tensor | None = None) -> Tensor:
     """Mean squared error per image on the 0-255 scale (255**2 x the [0, 1] MSE): (N,)."""
     pred, target, mask = _check(pred, target, mask)

@@ -100,6 +100,21 @@ def test_l1_and_l2_are_on_the_0_255_scale():
     torch.testing.assert_close(metrics.l2(pred, target), torch.tensor([25.5**2, 0.0]))
 
 
+def test_pooled_l1_weights_hole_pixels_not_images():
+    """Image 0: a 4-pixel hole off by 0.2; image 1: a 12-pixel hole off by 0.1. Per image the
+    mean is (51 + 25.5) / 2; pooled over the 16 hole pixels (4 * 51 + 12 * 25.5) / 16."""
+    target = torch.zeros(2, 3, 8, 8)
+    pred, mask = target.clone(), torch.zeros(2, 1, 8, 8)
+    mask[0, :, :2, :2], mask[1, :, :3, :4] = 1, 1
+    pred[0] += 0.2 * mask[0]
+    pred[1] += 0.1 * mask[1]
+    pred[:, :, 7, 7] = 1.0                         # outside every hole: not counted
+    assert metrics.pooled_l1(pred, target, mask) == pytest.approx((4 * 51 + 12 * 25.5) / 16)
+    torch.testing.assert_close(metrics.l1(pred, target, mask), torch.tensor([51.0, 25.5]))
+    with pytest.raises(ValueError, match="at least one hole pixel"):
+        metrics.pooled_l1(pred, target, torch.zeros_like(mask))
+
+
 def test_hole_metrics_see_only_the_hole():
     pred, target = image_pair(n=2, seed=1)
     mask = torch.zeros(2, 1, 40, 40, dtype=torch.float64)

@@ -71,3 +71,38 @@ def test_environ_sets_then_restores_or_removes(monkeypatch):
             assert os.environ["INPAINT_TEST_OLD"] == "during" and os.environ["INPAINT_TEST_NEW"] == "1"
             raise KeyError("restored even when the body fails")
     assert os.environ["INPAINT_TEST_OLD"] == "before" and "INPAINT_TEST_NEW" not in os.environ
+
+
+def test_bf16_detection_can_be_overridden(monkeypatch):
+    """INPAINT_CPU_BF16 answers cpu_has_native_bf16() (nbval runs 07 and 08 with the opposite
+    of the committed answer); anything but 0/1 is refused."""
+    from inpaintlib.runtime import cpu_has_native_bf16
+    for value, answer in (("1", True), ("0", False)):
+        monkeypatch.setenv("INPAINT_CPU_BF16", value)
+        assert cpu_has_native_bf16() is answer
+    monkeypatch.setenv("INPAINT_CPU_BF16", "yes")
+    with pytest.raises(ValueError, match="'1' or '0'"):
+        cpu_has_native_bf16()
+
+
+def test_other_cpu_environment_reaches_a_kernel():
+    """The environment nbval gives notebooks 07 and 08 holds a fresh Python's PyTorch kernels
+    to AVX2 and flips bf16 detection against what the committed notebook was made with."""
+    import importlib.util
+    import json
+    import subprocess
+    import sys
+
+    from inpaintlib.paths import NOTEBOOKS_DIR
+    spec = importlib.util.spec_from_file_location("nbconftest", NOTEBOOKS_DIR / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    for name in conftest.OTHER_CPU_NOTEBOOKS:
+        notebook = NOTEBOOKS_DIR / name
+        env = conftest.other_cpu_environment(notebook)
+        made_with = json.loads(notebook.read_text())["metadata"].get("inpaint", {}).get("executed_on", {})
+        probe = ("import torch; from inpaintlib.runtime import cpu_has_native_bf16; "
+                 "print(torch.backends.cpu.get_cpu_capability(), cpu_has_native_bf16())")
+        out = subprocess.run([sys.executable, "-c", probe], env={**os.environ, **env}, capture_output=True,
+                             text=True, check=True).stdout.split()
+        assert out == ["AVX2", str(not made_with.get("cpu_bf16", False))], (name, out)

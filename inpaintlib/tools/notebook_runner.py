@@ -171,6 +171,17 @@ def run_notebooks(profile: str = "quick", only: list[str] | None = None,
     return results
 
 
+def executed_on() -> dict:
+    """What a notebook's outputs may depend on besides its code: the CPU kernels PyTorch
+    dispatches to and whether the CPU has native bf16 (recorded in the metadata of the
+    committed notebooks; the tests re-execute 07 and 08 with the opposite bf16 answer)."""
+    import torch
+
+    from ..runtime import cpu_has_native_bf16
+    return {"torch": torch.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "cpu_bf16": cpu_has_native_bf16()}
+
+
 def execute_in_place(notebook: Path, timeout: int = 1800) -> float:
     """Re-execute ``notebook`` with its default parameters and overwrite it (for committing
     executed notebooks). Uses nbclient, the engine under papermill, without papermill's
@@ -193,6 +204,7 @@ def execute_in_place(notebook: Path, timeout: int = 1800) -> float:
         raise NotebookRunError(_failure_message(Path(notebook), Path(notebook), err)) from None
     for cell in nb.cells:
         cell.get("metadata", {}).pop("execution", None)
+    nb.metadata.setdefault("inpaint", {})["executed_on"] = executed_on()
     nbformat.write(nb, notebook)
     return time.perf_counter() - start
 
