@@ -178,7 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=commands.recipe_probe)
 
     p = sub.add_parser("bench", help="speed: the Haar DWT backends, or the models (parameters, GFLOPs, "
-                                     "images/s, seconds per epoch)")
+                                     "images/s, seconds per epoch, WaveMix's speed ratios with their "
+                                     "spread over rounds)")
     p.add_argument("target", choices=["dwt", "models"], help="what to time")
     p.add_argument("--shape", type=positive_int, nargs=4, default=[40, 144, 48, 48],
                    metavar=("N", "C", "H", "W"),
@@ -194,7 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-train", action="store_true",
                    help="models: inference only (training is slow on CPUs)")
     p.add_argument("--threads", type=positive_int, default=2, help="CPU threads (default 2, a laptop)")
-    p.add_argument("--repeats", type=positive_int, default=None, help="timed repeats (dwt 7, models 3)")
+    p.add_argument("--repeats", type=positive_int, default=None,
+                   help="dwt: timed repeats (default 7); models: timed rounds, each timing every model once, "
+                        "interleaved (default 3)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--compile", action="store_true", help="models: time torch.compile(model)")
     p.set_defaults(func=commands.bench)

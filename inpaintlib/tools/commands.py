@@ -118,20 +118,28 @@ def recipe_probe(args: argparse.Namespace) -> int:
 def bench(args: argparse.Namespace) -> int:
     import torch
 
-    from .. import benchmarks
+    from .. import benchmarks, paper
     from ..tables import format_table
     if args.target == "dwt":
         rows = benchmarks.bench_dwt(tuple(args.shape), levels=args.levels, threads=args.threads,
                                     repeats=args.repeats or 7, device=args.device)
         print(f"Haar DWT, {args.levels} level(s), input {tuple(args.shape)} float32, "
               f"{torch.get_num_threads()} thread(s), {args.device}")
-    else:
-        rows = benchmarks.bench_models(args.models, preset=args.preset, batch=args.batch, size=args.size,
-                                       device=args.device, threads=args.threads, repeats=args.repeats or 3,
-                                       amp=args.amp, train=not args.no_train, compile=args.compile)
-        print(f"Batch {args.batch}, {args.device}, {torch.get_num_threads()} thread(s), "
-              f"{'float32' if args.amp == 'off' else 'autocast ' + args.amp}")
-    print(format_table(rows))
+        print(format_table(rows))
+        return 0
+    rounds = args.repeats or 3
+    rows = benchmarks.bench_models(args.models, preset=args.preset, batch=args.batch, size=args.size,
+                                   device=args.device, threads=args.threads, repeats=rounds,
+                                   amp=args.amp, train=not args.no_train, compile=args.compile)
+    print(f"Batch {args.batch}, {args.device}, {torch.get_num_threads()} thread(s), "
+          f"{'float32' if args.amp == 'off' else 'autocast ' + args.amp}; img/s from the median of {rounds} "
+          "interleaved round(s)")
+    print(format_table(rows, benchmarks.TABLE_COLUMNS))
+    ratios = paper.speed_ratio_table(rows)
+    if ratios:
+        print("\nWaveMix's speed relative to the others (> 1: WaveMix faster), each round's ratio of the "
+              "times measured in that round:")
+        print(format_table(ratios))
     return 0
 
 
