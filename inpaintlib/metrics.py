@@ -14,8 +14,8 @@ because known pixels are copied exactly and only dilute the error.
 | :func:`ssim` | [-1, 1]; Gaussian 11, sigma 1.5, ``data_range`` 1 | higher | torchmetrics |
 | :func:`dice` | the second paper's Dice on intensities | see below | one line |
 
-L1 and L2 use the 0-255 scale because the first paper's Tables 2 and 3 (L1 0.2-1.0, L2
-5-115 with 8-12 px holes in 96 px images) only make sense on it: multiply a [0, 1] error
+L1 and L2 use the 0-255 scale because the first paper's Tables 2 and 3 (L1 0.1-1.0, L2
+5.6-114 with 8-12 px holes in 96 px images) only make sense on it: multiply a [0, 1] error
 by 255 (L1) or 255**2 (L2).
 
 SSIM over the whole image is the mean of torchmetrics' SSIM map without its 5 px

@@ -57,8 +57,8 @@ def read_stl10_bin(path: str | os.PathLike, count: int | None = None) -> np.ndar
     """Images of an STL-10 ``*_X.bin`` file as a uint8 array ``(N, 96, 96, 3)`` (H, W, RGB).
 
     The array is a read-only view of a memory map: nothing is loaded until indexed,
-    so opening the 2.7 GB unlabeled file is instant and costs no memory. The file size
-    is checked first: it must be a whole number of images, and exactly ``count`` images
+    so opening the 2.8 GB unlabeled file (100,000 x 27,648 bytes) is instant and costs no
+    memory. The file size is checked first: it must be a whole number of images, and exactly ``count`` images
     when ``count`` is given; otherwise ``CorruptFileError`` names the file and the
     download command.
     """
