@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -51,7 +52,7 @@ def other_cpu_environment(notebook) -> dict[str, str]:
     (``ATEN_CPU_CAPABILITY``), oneDNN's convolutions and MKL's matrix products held to AVX2,
     and bf16 detection (``INPAINT_CPU_BF16``) the opposite of what the committed outputs were
     made with (recorded by ``make notebooks`` in the notebook's metadata; on when unrecorded)."""
-    metadata = json.loads(open(notebook).read()).get("metadata", {})
+    metadata = json.loads(Path(notebook).read_text()).get("metadata", {})
     made_with = metadata.get("inpaint", {}).get("executed_on", {})
     return {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2",
             "INPAINT_CPU_BF16": "0" if made_with.get("cpu_bf16") else "1"}
