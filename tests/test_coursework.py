@@ -8,7 +8,9 @@ otter-grader, proving that its tests can fail:
     kernel), scores zero on every auto-graded question;
 (c) no solution code, written solution or hidden test reaches a student notebook;
 (d) a plausible bug planted in the solution of every question is caught, with the message
-    that names it (these run in this process: ``run_cells`` + ``run_tests`` of tests/grading_in_process.py).
+    that names it, and costs no points in a later question that calls the buggy function (those
+    are graded with the library's version of it: ``coursework.assignments.REFERENCE_HELPERS``)
+    (these run in this process: ``run_cells`` + ``run_tests`` of tests/grading_in_process.py).
 
 The assignments are built once per session into a temporary folder, two at a time, each
 notebook kernel on one thread; the whole file takes about two minutes on 2 busy CPU cores.
@@ -29,6 +31,7 @@ pytest.importorskip("otter")
 from grading_in_process import run_cells, run_tests  # noqa: E402
 
 from inpaintlib import coursework  # noqa: E402
+from inpaintlib.coursework.assignments import REFERENCE_HELPERS  # noqa: E402
 
 NAMES = coursework.names()
 
@@ -320,22 +323,33 @@ def test_every_auto_graded_question_has_a_planted_bug():
     assert not missing, f"no planted bug for {missing}"
 
 
+def later_questions(name: str, question: str) -> list[str]:
+    """The questions of ``name`` after ``question`` whose graded function is run with the
+    library's versions of earlier questions' functions (``REFERENCE_HELPERS``)."""
+    qs, declared = auto_questions(name), REFERENCE_HELPERS.get(name, {})
+    return [q for q in qs[qs.index(question) + 1:] if GRADED_FUNCTIONS.get((name, q)) in declared]
+
+
 @pytest.mark.parametrize("name, question, replace, expected", BUGS,
                          ids=[f"{a.split('_')[0]}-{q}-{i}" for i, (a, q, _, _) in enumerate(BUGS)])
 def test_planted_bug_is_caught(built, tmp_path, name, question, replace, expected):
-    """(d) The solution with one plausible bug loses points on its question, and the failure
-    message says what the bug is."""
+    """(d) The solution with one plausible bug loses points on its question, the failure
+    message says what the bug is, and the later questions graded with reference helpers keep
+    full marks: one wrong answer costs points once."""
     import torch
     b = built[name]
     threads = torch.get_num_threads()
-    namespace, errors = run_cells(b.solution, until=question, replace=replace, cwd=tmp_path)
+    later = later_questions(name, question)
+    namespace, errors = run_cells(b.solution, until=(later or [question])[-1], replace=replace, cwd=tmp_path)
     assert not errors, errors
     assert torch.get_num_threads() == threads, "run_cells must leave this process's thread count alone"
-    grades = run_tests(namespace, b.autograder_zip, [question])
+    grades = run_tests(namespace, b.autograder_zip, [question, *later])
     g = grades.questions[question]
     assert g.score < g.possible, f"{name} {question}: the bug was not caught ({g.score} / {g.possible})"
     messages = grades.messages(question)
     assert expected in messages, f"{name} {question}: expected {expected!r} in\n{messages}"
+    costly = {q: grades.questions[q].score for q in later if not grades.questions[q].full}
+    assert not costly, f"{name}: the bug in {question} also cost points in {costly} (REFERENCE_HELPERS)"
     print(f"\n{name} {question}: {g.score:g} / {g.possible:g}\n{messages}")
 
 

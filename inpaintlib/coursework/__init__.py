@@ -18,8 +18,12 @@ points of every auto-graded question with the messages of its failed tests.
 The tests compare a student's result with the library's through :func:`check_close` (and
 :func:`check_coverage` for random masks), whose message says by how much, where, and, given
 the known mistakes of a question, what the likely bug is. :func:`check_own_code` checks that a
-graded function does not call the library function it is compared with. Everything runs
-offline: no Docker, no PDF export.
+graded function does not call the library function it is compared with. Every test gets the
+function it grades through :func:`graded`, which applies the one rule for a later question that
+calls an earlier one's function (:data:`~.assignments.REFERENCE_HELPERS`: it runs with the
+library's version, :mod:`.references`). A question's public and hidden tests call one shared body
+(:mod:`.cases`) and differ only in what they reveal: the hidden one passes the catalogue of known
+mistakes. Everything runs offline: no Docker, no PDF export.
 
     from inpaintlib import coursework
     built = coursework.build(["A1"])                     # python -m inpaintlib assignments --only A1
@@ -49,6 +53,7 @@ from .checks import (
                      check_weights_close,
                      coverage_summary,
                      defined,
+                     graded,
                      library_uses,
                      load_weights_file,
                      unpack,
@@ -59,6 +64,6 @@ from .grading import Grades, QuestionGrade, apply_rules, autograder_zip, grade, 
 __all__ = ["ASSIGNMENTS_DIR", "LIBRARY_CODE", "OWN_CODE", "AssignmentCheckError", "Built", "Grades",
            "Question", "QuestionGrade", "apply_rules", "autograder_zip", "build", "check_close",
            "check_coverage", "check_masks", "check_own_code", "check_weights_close", "coverage_summary",
-           "defined", "grade",
+           "defined", "grade", "graded",
            "grade_many", "kernel_environment", "library_uses", "load_weights_file", "names", "questions",
            "resolve", "unpack", "with_helpers"]

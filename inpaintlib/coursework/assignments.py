@@ -12,6 +12,31 @@ from ..paths import NOTEBOOKS_DIR
 #: Where the assignment sources live.
 ASSIGNMENTS_DIR = NOTEBOOKS_DIR / "assignments"
 
+#: The one rule for a later question that calls the function of an earlier one: per assignment,
+#: each graded function that does so -> the notebook functions it calls. Its tests run it with the
+#: library's version of each (:mod:`.references`, through :func:`~.checks.graded`), so it is graded
+#: on its own code and one wrong answer costs points once. The question's prose says so
+#: ("... in place of yours"); ``tests/test_assignment_tests.py`` holds the two to each other.
+REFERENCE_HELPERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "A1_haar_dwt": {"haar_pyramid": ("haar_level",), "wavemix_block": ("haar_level",)},
+    "A2_lama_masks": {"lama_style_mask": ("strokes_mask", "boxes_mask")},
+    "A3_loss_and_metrics": {"inpainting_loss": ("gaussian_ssim_map",),
+                            "hole_ssim": ("gaussian_ssim_map",)},
+    "A4_training_step": {"fit": ("my_train_step", "optimizer_for", "make_optimizer")},
+    "A5_fourier_convolution": {"spectral_transform": ("fourier_unit",), "ffc": ("spectral_transform",)},
+}
+
+
+def reference_helpers(function: str) -> tuple[str, ...]:
+    """The notebook functions that the graded function ``function`` is run with the library's
+    versions of (:data:`REFERENCE_HELPERS`); ``()`` for a function graded as it is. A graded
+    function's name belongs to one assignment only."""
+    found = {helpers for graded in REFERENCE_HELPERS.values() for name, helpers in graded.items()
+             if name == function}
+    if len(found) > 1:
+        raise ValueError(f"{function!r} has two rules, helpers {sorted(found)}: rename one")
+    return found.pop() if found else ()
+
 
 def names(folder: str | os.PathLike | None = None) -> list[str]:
     """The assignment names, e.g. ``["A1_haar_dwt", ...]``: the ``A<k>_*.ipynb`` sources in

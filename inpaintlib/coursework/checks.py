@@ -295,6 +295,21 @@ def with_helpers(fn: Callable, **helpers) -> Callable:
     return copy
 
 
+def graded(name: str, fn: Callable) -> Callable:
+    """The notebook function ``name`` (``fn``) as its tests grade it: ``AssertionError`` if the
+    notebook never defined it (:func:`defined`); for a later question that calls earlier
+    questions' functions, a copy that calls the library's versions of those instead
+    (:func:`with_helpers`, the rule :data:`~.assignments.REFERENCE_HELPERS`); else ``fn``.
+
+    Every test calls this rather than spelling the substitution out, so the rule of which
+    question is graded with which reference helpers has one owner."""
+    from . import references
+    from .assignments import reference_helpers
+    defined(**{name: fn})
+    helpers = reference_helpers(name)
+    return with_helpers(fn, **{h: getattr(references, h) for h in helpers}) if helpers else fn
+
+
 #: What a graded function may not call by default: the course's library (any module of it,
 #: under any alias) and the packages that already do what the assignments ask for.
 LIBRARY_CODE = ("inpaintlib", "pywt", "pytorch_wavelets", "torchmetrics", "skimage", "kornia", "piq",
