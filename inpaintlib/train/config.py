@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ..data import AUGMENTS
 from ..losses import LOSSES
-from ..masks import MaskSampler
+from ..masks import EVAL_SET_SIZE, MaskSampler
 from ..paths import ADHOC_GROUP, run_dir
 
 #: Where the training images come from (``TrainConfig.source``).
@@ -239,7 +239,7 @@ PROFILES = {
                   epochs=4, sgd_epochs=2, batch=8, **COURSE_RECIPE),
     "course": dict(preset="quick", dataset="samples", train_images=None, val_images=200,
                    epochs=6, sgd_epochs=1, batch=16, **COURSE_RECIPE),
-    "paper": dict(preset=None, dataset="stl10", train_images=None, val_images=10_000,
+    "paper": dict(preset=None, dataset="stl10", train_images=None, val_images=EVAL_SET_SIZE,
                   epochs=100, sgd_epochs=50, batch=40, workers=4),
     "paper-smoke": dict(preset="tiny", dataset="stl10", train_images=96, val_images=24,
                         epochs=2, sgd_epochs=1, batch=8),
